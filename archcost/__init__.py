@@ -1,0 +1,56 @@
+"""archcost: static cost analysis of neural-network architectures.
+
+A network is a declarative spec (YAML); archcost builds a graph IR, infers
+every layer's output shape and counts activation memory (KB), parameters and
+multiply-add FLOPs, with pure arithmetic.
+
+>>> import archcost
+>>> r = archcost.analyze("alexnet", input=(3, 227, 227))
+>>> r.totals.params
+61100840
+>>> archcost.analyze("alexnet", bias_flops=False).layer("conv1").flops
+72855552
+"""
+
+from __future__ import annotations
+
+from .errors import ArchcostError
+
+__version__ = "0.1.0"
+__all__ = ["analyze", "load_spec", "build_graph", "ArchcostError", "__version__"]
+
+
+def load_spec(name_or_path: str):
+    """A zoo name or a spec path -> (Spec, variant or None)."""
+    from .spec import zoo
+    return zoo.find(name_or_path)
+
+
+def build_graph(spec, input=None, settings=None, max_nodes=None):
+    """A zoo name, a path or a Spec -> the checked graph IR (before the passes)."""
+    from .spec.loader import DEFAULT_MAX_NODES, Spec, load_graph
+    variant = None
+    if not isinstance(spec, Spec):
+        spec, variant = load_spec(spec)
+    return load_graph(spec, variant, settings, input, max_nodes or DEFAULT_MAX_NODES)
+
+
+def analyze(spec, input=None, settings=None, *, bias_flops: bool = True, dtype: str = "float32",
+            batch: int = 1, max_nodes: int | None = None):
+    """Analyze a network: a zoo name ("alexnet"), a spec path, a Spec or a graph.
+
+    ``input`` overrides the input shape ((3, 160, 160) or "3x160x160");
+    ``settings`` overrides spec parameters ({"width": 2}). Returns a
+    :class:`archcost.report.Report`.
+    """
+    import networkx as nx
+
+    from .conventions import Conventions
+    from .passes import compute_costs, infer_shapes
+    from .report import build_report
+
+    conv = Conventions(bias_flops=bias_flops, dtype=dtype, batch=batch)
+    g = spec if isinstance(spec, nx.DiGraph) else build_graph(spec, input, settings, max_nodes)
+    infer_shapes(g)
+    compute_costs(g, conv)
+    return build_report(g, conv)

@@ -1,0 +1,144 @@
+"""Worked arithmetic: the same rule computes a number or explains it.
+
+Op rules are written with ordinary operators (``out * c_in * k * k + out``).
+Run on plain ints they give exact Python integers, fast. Run on :class:`Term`
+values they also build the text a student would write, so an explanation can
+never drift from the number it explains.
+
+>>> c_out, c_in, k = Term(64), Term(3), Term(11)
+>>> p = c_out * c_in * k * k + c_out
+>>> p.value, p.text
+(23296, '64 x 3 x 11 x 11 + 64')
+>>> h = floor_div(Term(227) + Term(2) * 2 - Term(11), Term(4)) + 1
+>>> h.value, h.text
+(56, '(227 + 2 x 2 - 11) / 4 + 1')
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+# precedence: higher binds tighter
+_ATOM, _MUL, _ADD = 3, 2, 1
+
+
+def fmt(value) -> str:
+    """A number as the lectures print it: thousands separators, no '.0'."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            value = value.numerator
+        else:
+            value = float(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return f"{value:,}"
+
+
+class Term:
+    """A number together with the arithmetic that produced it."""
+
+    __slots__ = ("value", "text", "prec", "steps")
+
+    def __init__(self, value, text: str | None = None, prec: int = _ATOM, steps=()):
+        self.value = value
+        self.text = fmt(value) if text is None else text
+        self.prec = prec
+        self.steps = steps
+
+    def __repr__(self):
+        return f"Term({self.value!r}, {self.text!r})"
+
+    # -- helpers -------------------------------------------------------
+    def _wrap(self, prec):
+        return f"({self.text})" if self.prec < prec else self.text
+
+    def result(self) -> str:
+        """'text = value' (or just the value when there is nothing to show)."""
+        shown = fmt(self.value)
+        return shown if self.text == shown else f"{self.text} = {shown}"
+
+    def collapse(self, name: str | None = None) -> "Term":
+        """Record this step ('64 x 56 x 56 = 200,704') and continue with its value."""
+        steps = self.steps + ((name, self.result()),) if self.text != fmt(self.value) else self.steps
+        return Term(self.value, None, _ATOM, steps)
+
+    def _bin(self, other, sym, prec, fn, right=False):
+        other = as_term(other)
+        a, b = (other, self) if right else (self, other)
+        # the right operand of - or / needs parentheses at equal precedence
+        text = f"{a._wrap(prec)} {sym} {b._wrap(prec + (sym in '-/'))}"
+        return Term(fn(a.value, b.value), text, prec, _merge(a.steps, b.steps))
+
+    def __add__(self, o): return self._bin(o, "+", _ADD, lambda a, b: a + b)
+    def __radd__(self, o): return self._bin(o, "+", _ADD, lambda a, b: a + b, True)
+    def __sub__(self, o): return self._bin(o, "-", _ADD, lambda a, b: a - b)
+    def __rsub__(self, o): return self._bin(o, "-", _ADD, lambda a, b: a - b, True)
+    def __mul__(self, o): return self._bin(o, "x", _MUL, lambda a, b: a * b)
+    def __rmul__(self, o): return self._bin(o, "x", _MUL, lambda a, b: a * b, True)
+    def __truediv__(self, o): return self._bin(o, "/", _MUL, lambda a, b: Fraction(a) / b)
+    def __rtruediv__(self, o): return self._bin(o, "/", _MUL, lambda a, b: Fraction(a) / b, True)
+
+    # comparisons and int() use the value, so rules can branch on terms
+    def __int__(self): return int(self.value)
+    def __index__(self): return int(self.value)
+    def __eq__(self, o): return self.value == as_term(o).value
+    def __lt__(self, o): return self.value < as_term(o).value
+    def __le__(self, o): return self.value <= as_term(o).value
+    def __gt__(self, o): return self.value > as_term(o).value
+    def __ge__(self, o): return self.value >= as_term(o).value
+    def __hash__(self): return hash(self.value)
+
+
+def _merge(a, b):
+    return a + tuple(s for s in b if s not in a) if b else a
+
+
+def as_term(x) -> Term:
+    return x if isinstance(x, Term) else Term(x)
+
+
+def value(x):
+    """The plain number behind x (a Term or a number)."""
+    return x.value if isinstance(x, Term) else x
+
+
+def _rounded(num, den, rounding, word):
+    if not isinstance(num, Term) and not isinstance(den, Term):
+        return num // den if word == "floor" else -(-num // den)
+    q = as_term(num) / as_term(den)
+    exact = Fraction(q.value)
+    r = math.floor(exact) if word == "floor" else math.ceil(exact)
+    if exact.denominator == 1:
+        return Term(r, q.text, _MUL, q.steps)
+    return Term(r, f"{word}({q.text} = {fmt(exact)})", _ATOM, q.steps)
+
+
+def floor_div(num, den):
+    """num // den; as a term it reads '(56 - 3) / 2' or 'floor(53 / 2 = 26.5)'."""
+    return _rounded(num, den, math.floor, "floor")
+
+
+def ceil_div(num, den):
+    """-(-num // den); as a term it reads 'ceil(109 / 2 = 54.5)'."""
+    return _rounded(num, den, math.ceil, "ceil")
+
+
+def prod(values):
+    """The product of values, exact (a plain loop, never a fixed-width numpy int)."""
+    total = 1
+    for i, v in enumerate(values):
+        total = v if i == 0 else total * v
+    return total
+
+
+def step(x, name: str):
+    """Record x as a named step of a worked explanation (a no-op on plain numbers)."""
+    return x.collapse(name) if isinstance(x, Term) else x
+
+
+def elements(shape, name: str = "output elements"):
+    """The number of elements of a shape, as one named step."""
+    return step(prod(shape), name)

@@ -1,0 +1,135 @@
+"""The command line: thin click commands that parse options and call renderers.
+
+Imports are deferred to the command that needs them: start-up is part of the
+product. Every :class:`~archcost.errors.ArchcostError` becomes one line on
+stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .errors import ArchcostError
+
+FORMATS = ("text", "markdown", "csv", "json", "latex", "html")
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except ArchcostError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except BrokenPipeError:  # e.g. `archcost table vgg16 | head`
+            sys.stderr.close()
+            ctx.exit(0)
+
+
+def network_options(f):
+    """Options shared by every command that analyzes a network."""
+    f = click.option("--input", "input_", metavar="CxHxW", help="Input shape, e.g. 3x160x160 (or 160 for square).")(f)
+    f = click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+                     help="Override a spec parameter (repeatable), e.g. --set width=2.")(f)
+    f = click.option("--no-bias-flops", is_flag=True,
+                     help="Leave the bias add out of FLOPs (torchvision/fvcore convention).")(f)
+    f = click.option("--dtype", default="float32", show_default=True,
+                     type=click.Choice(["float32", "float16", "bfloat16", "int8", "float64"]),
+                     help="Bytes per element for memory.")(f)
+    f = click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1),
+                     help="Batch size: memory and FLOPs scale, parameters do not.")(f)
+    f = click.option("--max-nodes", default=1_000_000, show_default=True, type=click.IntRange(min=1),
+                     help="Refuse specs that expand to more layers than this.")(f)
+    return f
+
+
+def output_options(f):
+    f = click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(FORMATS))(f)
+    f = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")(f)
+    f = click.option("--force", is_flag=True, help="Overwrite an existing output file.")(f)
+    return f
+
+
+def analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes):
+    from . import analyze
+    from .spec.loader import parse_setting
+
+    parsed = dict(parse_setting(s) for s in settings)
+    return analyze(network, input=input_, settings=parsed, bias_flops=not no_bias_flops,
+                   dtype=dtype, batch=batch, max_nodes=max_nodes)
+
+
+def write_output(text: str, output: str | None, force: bool) -> None:
+    """Print, or write the file whole (temporary file + rename) or not at all."""
+    if not output:
+        click.echo(text, nl=False)
+        return
+    if os.path.exists(output) and not force:
+        raise ArchcostError(f"'{output}' already exists", "pass --force to overwrite it, or choose another name")
+    folder = os.path.dirname(os.path.abspath(output))
+    if not os.path.isdir(folder):
+        raise ArchcostError(f"the folder of '{output}' does not exist", "create it first")
+    tmp = f"{output}.tmp{os.getpid()}"
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def print_warnings(report) -> None:
+    for w in report.warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="archcost")
+def cli():
+    """Static cost analysis of neural-network architectures: shapes, memory, parameters, FLOPs."""
+
+
+@cli.command()
+@click.argument("network")
+@network_options
+@output_options
+@click.option("--all", "all_", is_flag=True, help="Show in-place layers (ReLU, BN, dropout) as rows of their own.")
+@click.option("--exact", is_flag=True, help="Print exact counts instead of the lecture's k / M rounding.")
+def table(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, all_, exact):
+    """The per-layer table of NETWORK (a zoo name such as alexnet, or a spec file)."""
+    from .render.table import render_table
+
+    report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
+    print_warnings(report)
+    write_output(render_table(report, fmt, all=all_, exact=exact), output, force)
+
+
+@cli.command("list")
+@click.option("--family", help="Only this family (e.g. resnet, vgg).")
+@output_options
+def list_(family, fmt, output, force):
+    """The networks that ship with archcost, with their source, input, parameters and FLOPs."""
+    from .render.zoo import render_zoo
+
+    write_output(render_zoo(family, fmt), output, force)
+
+
+@cli.command()
+def ops():
+    """The registered ops and what each computes."""
+    from .ops import all_ops
+
+    for name, op in sorted(all_ops().items()):
+        click.echo(f"{name:16} {op.kind:8} {op.doc}")
+
+
+def main(argv=None):
+    cli.main(args=argv, prog_name="archcost")
+
+
+if __name__ == "__main__":
+    main()

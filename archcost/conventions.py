@@ -1,0 +1,36 @@
+"""The counting conventions every number depends on, in one immutable value.
+
+>>> Conventions().bytes_per_element, Conventions(dtype="float16").bytes_per_element
+(4, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .errors import ArchcostError
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
+
+
+@dataclass(frozen=True)
+class Conventions:
+    bias_flops: bool = True     # the seed's default: count the bias add (x 364 for AlexNet conv1)
+    dtype: str = "float32"      # memory is output elements x bytes per element
+    batch: int = 1              # memory and FLOPs scale with the batch; parameters do not
+    kb: int = 1024              # the lecture's KB is 1024 bytes
+
+    def __post_init__(self):
+        if self.dtype not in DTYPE_BYTES:
+            raise ArchcostError(f"unknown dtype '{self.dtype}'", f"use one of {', '.join(DTYPE_BYTES)}")
+        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 1:
+            raise ArchcostError(f"batch must be a positive integer, got {self.batch!r}", "use e.g. --batch 8")
+
+    @property
+    def bytes_per_element(self) -> int:
+        return DTYPE_BYTES[self.dtype]
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "bytes_per_element": self.bytes_per_element,
+                "flops": "multiply-adds" + (" incl. the bias add" if self.bias_flops else " without the bias add"),
+                "rounding": "floor unless ceil_mode", "memory": "output elements x bytes / kb"}

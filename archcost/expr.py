@@ -1,0 +1,185 @@
+"""A small safe evaluator for the arithmetic written in specs.
+
+Specs are data: nothing in them is ever passed to ``eval``. A string value
+such as ``"64 * width"`` is parsed with :mod:`ast` and walked here; only
+numbers, names from the scope, arithmetic, comparisons, ``a if c else b``,
+list literals with indexing and a few pure functions are allowed.
+
+>>> evaluate("make_divisible(32 * width, 8)", {"width": 1.1})
+32
+>>> evaluate("2 if i == 0 else 1", {"i": 3})
+1
+>>> evaluate("__import__('os')", {})
+Traceback (most recent call last):
+...
+archcost.errors.ArchcostError: expression "__import__('os')" calls '__import__', which is not available; specs may call only ceil, floor, int, len, make_divisible, max, min, round, sum
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import operator
+from functools import lru_cache
+
+from .errors import ArchcostError
+
+MAX_EXPR_CHARS = 1000
+MAX_POW_EXPONENT = 64
+MAX_INT_BITS = 4096
+
+
+def make_divisible(value, divisor=8, min_value=None):
+    """Round a channel count to a multiple of ``divisor`` (the MobileNet and
+    EfficientNet rule): never below ``min_value`` (default ``divisor``) and
+    never more than 10% below ``value``.
+
+    >>> make_divisible(35.2), make_divisible(20), make_divisible(16 * 0.25)
+    (32, 24, 8)
+    """
+    if min_value is None:
+        min_value = divisor
+    new = max(min_value, int(value + divisor / 2) // divisor * divisor)
+    if new < 0.9 * value:
+        new += divisor
+    return new
+
+
+def _round(value, ndigits=None):
+    return round(value, ndigits) if ndigits is not None else int(math.floor(value + 0.5))
+
+
+FUNCTIONS = {
+    "ceil": math.ceil, "floor": math.floor, "int": int, "len": len,
+    "make_divisible": make_divisible, "max": max, "min": min,
+    "round": _round, "sum": sum,
+}
+
+_BINOPS = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod, ast.Pow: operator.pow,
+}
+_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+_COMPARE = {
+    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
+    ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+}
+_ALLOWED = ("+ - * / // % **, comparisons, and/or/not, `a if c else b`, "
+            "[lists] with [i] indexing, and the functions " + ", ".join(sorted(FUNCTIONS)))
+
+
+class _Bad(Exception):
+    pass
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> ast.expr:
+    if len(text) > MAX_EXPR_CHARS:
+        raise ArchcostError(f"expression is {len(text)} characters long",
+                            f"keep expressions under {MAX_EXPR_CHARS} characters")
+    try:
+        return ast.parse(text.strip(), mode="eval").body
+    except SyntaxError as exc:
+        raise ArchcostError(f"expression {text!r} is not valid arithmetic ({exc.msg})",
+                            f"write plain arithmetic: {_ALLOWED}") from None
+
+
+def evaluate(text: str, scope: dict):
+    """Evaluate ``text`` with the names in ``scope``; raise ArchcostError on
+    anything that is not plain arithmetic."""
+    node = _parse(text)
+    try:
+        return _eval(node, scope, text)
+    except _Bad as exc:
+        what, fix = exc.args
+        raise ArchcostError(what, fix) from None
+    except (ZeroDivisionError, OverflowError, TypeError, ValueError, IndexError) as exc:
+        raise ArchcostError(f"expression {text!r} cannot be computed ({exc})",
+                            "check the values it uses") from None
+
+
+def _check_int(value, text):
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise _Bad(f"expression {text!r} gives a number with more than {MAX_INT_BITS} bits",
+                   "use realistic sizes")
+    return value
+
+
+def _eval(node, scope, text):
+    ev = lambda n: _eval(n, scope, text)  # noqa: E731
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (int, float, str, bool)) or node.value is None:
+            return node.value
+    elif isinstance(node, ast.Name):
+        if node.id in scope:
+            return scope[node.id]
+        if node.id in ("true", "True"):
+            return True
+        if node.id in ("false", "False"):
+            return False
+        known = ", ".join(sorted(k for k in scope if not k.startswith("_"))) or "none"
+        raise _Bad(f"expression {text!r} uses the unknown name '{node.id}'",
+                   f"the names defined here are: {known}")
+    elif isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+        left, right = ev(node.left), ev(node.right)
+        if isinstance(node.op, ast.Pow) and abs(right) > MAX_POW_EXPONENT:
+            raise _Bad(f"expression {text!r} raises to the power {right}",
+                       f"exponents are limited to {MAX_POW_EXPONENT}")
+        if isinstance(node.op, ast.Mult) and (isinstance(left, (str, list)) or isinstance(right, (str, list))):
+            raise _Bad(f"expression {text!r} multiplies a string or list", "multiply numbers only")
+        return _check_int(_BINOPS[type(node.op)](left, right), text)
+    elif isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+        return _UNARY[type(node.op)](ev(node.operand))
+    elif isinstance(node, ast.BoolOp):
+        values = [ev(v) for v in node.values]
+        if isinstance(node.op, ast.And):
+            return all(values)
+        return any(values)
+    elif isinstance(node, ast.Compare) and all(type(o) in _COMPARE for o in node.ops):
+        left = ev(node.left)
+        for op, comp in zip(node.ops, node.comparators):
+            right = ev(comp)
+            if not _COMPARE[type(op)](left, right):
+                return False
+            left = right
+        return True
+    elif isinstance(node, ast.IfExp):
+        return ev(node.body) if ev(node.test) else ev(node.orelse)
+    elif isinstance(node, (ast.List, ast.Tuple)):
+        return [ev(e) for e in node.elts]
+    elif isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
+        return ev(node.value)[ev(node.slice)]
+    elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
+        name = node.func.id
+        if name not in FUNCTIONS:
+            raise _Bad(f"expression {text!r} calls '{name}', which is not available",
+                       "specs may call only " + ", ".join(sorted(FUNCTIONS)))
+        args = [ev(a) for a in node.args]
+        return FUNCTIONS[name](*args)
+    elif isinstance(node, ast.Call):
+        raise _Bad(f"expression {text!r} calls something other than a plain function",
+                   "specs may call only " + ", ".join(sorted(FUNCTIONS)))
+    raise _Bad(f"expression {text!r} uses {type(node).__name__}, which is not arithmetic",
+               f"specs allow only {_ALLOWED}")
+
+
+def is_identifier(text: str) -> bool:
+    return text.isidentifier()
+
+
+def resolve(value, scope: dict):
+    """Resolve a spec value: a bare word names a variable in scope (or is a
+    plain string when no variable has that name); any other string is an
+    expression; lists are resolved element by element.
+
+    >>> resolve("same", {}), resolve("out", {"out": 64}), resolve("2 * c", {"c": 3})
+    ('same', 64, 6)
+    """
+    if isinstance(value, str):
+        if value.isidentifier():
+            return scope.get(value, value)
+        return evaluate(value, scope)
+    if isinstance(value, list):
+        return [resolve(v, scope) for v in value]
+    return value

@@ -1,0 +1,79 @@
+"""The graph IR: a networkx DiGraph of named nodes, each an op with attributes.
+
+Node data (written by the loader): ``op`` (a registered op name), ``attrs``
+(read-only, checked against the op's schema), ``inputs`` (ordered input node
+names: edges alone do not keep the order a concat needs), ``line`` and ``file``
+(where the layer is written). Passes add facts to the same node data:
+``shape`` and ``input_shapes`` (shapes pass), ``params``, ``flops`` and
+``memory_kb`` (costs pass). Graph data: ``name``, ``title``, ``source``,
+``file``, ``settings``.
+
+>>> g = new_graph("tiny")
+>>> add_node(g, "input", "input", {"shape": [3, 32, 32]})
+>>> add_node(g, "conv1", "conv", {"out": 8, "kernel": 3}, ["input"])
+>>> [n for n in topo_order(g)]
+['input', 'conv1']
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from .errors import ArchcostError
+from .ops import get_op
+
+
+def new_graph(name: str, **meta) -> nx.DiGraph:
+    g = nx.DiGraph()
+    g.graph.update(name=name, title=meta.pop("title", name), source=meta.pop("source", ""),
+                   file=meta.pop("file", None), **meta)
+    return g
+
+
+def add_node(g: nx.DiGraph, name: str, op: str, attrs: dict, inputs=(), line=None, file=None) -> None:
+    """Add a node; its attributes are checked against the op's schema here."""
+    where = dict(file=file or g.graph.get("file"), line=line, layer=name)
+    if name in g:
+        raise ArchcostError(f"the name '{name}' is used twice", "give each layer its own name", **where)
+    try:
+        the_op = get_op(op)
+        checked = the_op.coerce(attrs)
+        the_op.check_inputs(len(inputs))
+    except ArchcostError as exc:
+        raise exc.located(**where)
+    for src in inputs:
+        if src not in g:
+            raise ArchcostError(f"input '{src}' is not a layer of the network",
+                                "name an existing layer in 'input:'", **where)
+    g.add_node(name, op=op, attrs=checked, inputs=tuple(inputs), line=line, file=where["file"])
+    for src in inputs:
+        g.add_edge(src, name)
+
+
+def topo_order(g: nx.DiGraph) -> list[str]:
+    """Nodes in the order they were written when that is a valid order (specs
+    only refer back), otherwise networkx's topological order; a cycle is an error."""
+    seen: set[str] = set()
+    order = list(g.nodes)
+    for n in order:
+        if not seen.issuperset(g.nodes[n]["inputs"]):
+            break
+        seen.add(n)
+    else:
+        return order
+    try:
+        return list(nx.topological_sort(g))
+    except nx.NetworkXUnfeasible:
+        cycle = " -> ".join(u for u, _ in nx.find_cycle(g))
+        raise ArchcostError(f"the graph has a cycle: {cycle}",
+                            "a layer cannot depend on its own output; fix the 'input:' lists",
+                            file=g.graph.get("file")) from None
+
+
+def validate(g: nx.DiGraph) -> list[str]:
+    """Check the graph (one input node, no cycles) and return the topological order."""
+    inputs = [n for n, d in g.nodes(data=True) if d["op"] == "input"]
+    if len(inputs) != 1:
+        raise ArchcostError(f"the network has {len(inputs)} input nodes", "give it exactly one input",
+                            file=g.graph.get("file"))
+    return topo_order(g)

@@ -1,0 +1,44 @@
+"""The op registry: every op by name, each defined once in a module of this package.
+
+Modules here are imported on first use (one per op family: conv.py, pool.py,
+merge.py, ...); a new module is picked up without being listed anywhere.
+
+>>> sorted(REGISTRY)[:3]   # doctest: +SKIP
+['add', 'adaptiveavgpool', 'avgpool']
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from .base import REGISTRY, Attr, Op, register, suggest
+from ..errors import ArchcostError
+
+__all__ = ["REGISTRY", "Attr", "Op", "register", "get_op", "all_ops"]
+
+_loaded = False
+
+
+def _load_all() -> None:
+    global _loaded
+    if not _loaded:
+        for mod in pkgutil.iter_modules(__path__):
+            if mod.name != "base":
+                importlib.import_module(f"{__name__}.{mod.name}")
+        _loaded = True
+
+
+def all_ops() -> dict[str, Op]:
+    _load_all()
+    return dict(REGISTRY)
+
+
+def get_op(name: str) -> Op:
+    """The registered op called ``name``, or a located-later error with a suggestion."""
+    _load_all()
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        hint = suggest(name, REGISTRY)
+        raise ArchcostError(f"unknown op '{name}'", hint or "run 'archcost ops' to list the ops") from None

@@ -1,0 +1,260 @@
+"""What an op is: an attribute schema, a shape rule and cost rules, side by side.
+
+An op is a subclass of :class:`Op` registered by name with :func:`register`.
+The passes never ask which op they hold; they call its rules:
+
+- ``shape(a, ins)``: the output shape from the attributes and input shapes;
+- ``params(a, ins, out)`` and ``flops(a, ins, out, conv)``: exact counts;
+- ``cells(a)``: what the lecture's table shows in filters/kernel/stride/pad.
+
+Rules use plain operators and the helpers of :mod:`archcost.arith`, so the same
+code gives fast integers or, fed :class:`~archcost.arith.Term` values, the
+worked arithmetic that ``archcost explain`` prints.
+
+>>> from archcost.ops import get_op
+>>> conv = get_op("conv")
+>>> a = conv.coerce({"out": 64, "kernel": 11, "stride": 4, "pad": 2})
+>>> out = conv.shape(a, [(3, 227, 227)]); out
+(64, 56, 56)
+>>> conv.params(a, [(3, 227, 227)], out)
+23296
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Callable
+
+from ..arith import ceil_div, floor_div, value
+from ..errors import ArchcostError
+
+REQUIRED = object()
+
+
+def suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+# ---------------------------------------------------------------- attributes
+def _int(name, v, minimum):
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ArchcostError(f"attribute '{name}' must be an integer, got {v!r}",
+                            "write a whole number (use // or round() in expressions)")
+    if v < minimum:
+        raise ArchcostError(f"attribute '{name}' must be {'positive' if minimum else 'zero or more'}, got {v}",
+                            f"use a value of at least {minimum}")
+    return v
+
+
+def _pair(name, v, minimum):
+    if isinstance(v, (list, tuple)):
+        if len(v) != 2:
+            raise ArchcostError(f"attribute '{name}' must be one integer or a pair [h, w], got {list(v)}",
+                                "give one value for both sides or two values [h, w]")
+        return (_int(name, v[0], minimum), _int(name, v[1], minimum))
+    v = _int(name, v, minimum)
+    return (v, v)
+
+
+COERCE: dict[str, Callable[[str, Any], Any]] = {
+    "size": lambda n, v: _int(n, v, 1),            # positive integer
+    "count": lambda n, v: _int(n, v, 0),           # zero or more
+    "pair": lambda n, v: _pair(n, v, 1),           # positive int or [h, w]
+    "pad": lambda n, v: "same" if v == "same" else _pair(n, v, 0),
+    "float": lambda n, v: _float(n, v),
+    "bool": lambda n, v: _bool(n, v),
+    "str": lambda n, v: _str(n, v),
+    "sizes": lambda n, v: tuple(_int(n, x, 1) for x in (v if isinstance(v, list) else [v])),
+}
+
+
+def _float(name, v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise ArchcostError(f"attribute '{name}' must be a number, got {v!r}", "write a number")
+    return float(v)
+
+
+def _bool(name, v):
+    if not isinstance(v, bool):
+        raise ArchcostError(f"attribute '{name}' must be true or false, got {v!r}", "write true or false")
+    return v
+
+
+def _str(name, v):
+    if not isinstance(v, str):
+        raise ArchcostError(f"attribute '{name}' must be a word, got {v!r}", "write a word")
+    return v
+
+
+@dataclass(frozen=True)
+class Attr:
+    """One attribute of an op: its kind (a key of COERCE), default and meaning."""
+
+    kind: str
+    default: Any = REQUIRED
+    doc: str = ""
+    choices: tuple = ()
+
+    def coerce(self, name, v):
+        if v is None and self.default is None:
+            return None
+        v = COERCE[self.kind](name, v)
+        if self.choices and v not in self.choices:
+            raise ArchcostError(f"attribute '{name}' is {v!r}, which is not one of {', '.join(self.choices)}",
+                                suggest(v, self.choices) or f"use one of {', '.join(self.choices)}")
+        return v
+
+
+# ---------------------------------------------------------------- ops
+class Op:
+    """Base class of every op. Subclasses set ``name``, ``attrs`` and rules."""
+
+    name: str = ""
+    kind: str = "other"       # conv, pool, fc, norm, act, merge, reshape, io: groups for reports
+    doc: str = ""
+    attrs: dict[str, Attr] = {}
+    inputs: tuple[int, int | None] = (1, 1)   # min and max number of inputs
+    inplace: bool = False     # folded into the row of the layer it follows
+
+    def coerce(self, raw: dict) -> MappingProxyType:
+        """Check raw attributes against the schema, fill defaults, return them read-only."""
+        out = {}
+        for key in raw:
+            if key not in self.attrs:
+                hint = suggest(key, self.attrs)
+                known = ", ".join(self.attrs) or "none"
+                raise ArchcostError(f"op '{self.name}' has no attribute '{key}'",
+                                    hint or f"its attributes are: {known}")
+        for key, spec in self.attrs.items():
+            if key in raw:
+                out[key] = spec.coerce(key, raw[key])
+            elif spec.default is REQUIRED:
+                raise ArchcostError(f"op '{self.name}' needs the attribute '{key}' ({spec.doc})",
+                                    f"add '{key}: ...' to the layer")
+            else:
+                out[key] = spec.coerce(key, spec.default)
+        self.finish(out)
+        return MappingProxyType(out)
+
+    def finish(self, a: dict) -> None:
+        """Derive defaults that depend on other attributes (a pool's stride = its kernel)."""
+
+    def check_inputs(self, n: int) -> None:
+        lo, hi = self.inputs
+        if n < lo or (hi is not None and n > hi):
+            want = f"{lo}" if lo == hi else f"{lo} or more" if hi is None else f"{lo} to {hi}"
+            raise ArchcostError(f"op '{self.name}' takes {want} input(s), got {n}",
+                                "fix the layer's 'input:' list")
+
+    # rules: subclasses override. ``warn(message)`` records a located warning.
+    def shape(self, a, ins, warn=lambda message: None):
+        raise NotImplementedError
+
+    def params(self, a, ins, out):
+        return 0
+
+    def flops(self, a, ins, out, bias_flops=True):
+        return 0
+
+    def cells(self, a) -> dict:
+        return {}
+
+
+REGISTRY: dict[str, Op] = {}
+
+
+def register(cls: type[Op]) -> type[Op]:
+    """Class decorator: make an op available to specs by its ``name``.
+
+    Users can register ops of their own the same way, before loading a spec.
+    """
+    if not cls.name:
+        raise ValueError(f"{cls.__name__} has no name")
+    REGISTRY[cls.name] = cls()
+    return cls
+
+
+# ---------------------------------------------------------------- shared shape rules
+def need_rank(op: str, shape, rank: int, what: str = "C x H x W"):
+    if len(shape) != rank:
+        shown = "x".join(str(value(d)) for d in shape)
+        raise ArchcostError(f"op '{op}' needs a {what} input, got {shown}",
+                            "add a flatten, or check the layer's input")
+
+
+def window_out(size, kernel, stride, pad_begin, pad_end, dilation=1, ceil_mode=False, axis="H"):
+    """Output length of a sliding window (conv, pool, deformable conv alike).
+
+    ``floor((size + pads - dilation*(kernel-1) - 1) / stride) + 1``, or ceil
+    with torch's rule that the last window must start inside the input or the
+    left padding. Returns ``(out, dropped)``: ``dropped`` is how many real
+    input rows (not padding) the floor leaves uncovered, which is worth a
+    warning (AlexNet pool1: (56 - 3) / 2 + 1 = 27.5 -> 27 drops row 56).
+
+    >>> window_out(56, 3, 2, 0, 0)
+    (27, 1)
+    >>> window_out(224, 7, 2, 3, 3)       # ResNet conv1: the floor drops padding only
+    (112, 0)
+    >>> window_out(112, 3, 2, 0, 0, ceil_mode=True)[0]   # GoogLeNet's ceil-mode pools
+    56
+    """
+    span_k = dilation * (kernel - 1) + 1
+    padded = size + pad_begin + pad_end
+    if value(padded) < value(span_k):
+        raise ArchcostError(
+            f"kernel {value(span_k)} is larger than the padded input {value(padded)} along {axis} "
+            f"({value(size)} + {value(pad_begin)} + {value(pad_end)})",
+            "use a smaller kernel or stride, more padding, or a larger input")
+    if ceil_mode:
+        out = ceil_div(padded - span_k, stride) + 1
+        if (value(out) - 1) * value(stride) >= value(size) + value(pad_begin):
+            out = out - 1
+        return out, 0
+    out = floor_div(padded - span_k, stride) + 1
+    rem = (value(padded) - value(span_k)) % value(stride)
+    return out, max(0, rem - value(pad_end))
+
+
+def same_pads(size, kernel, stride, dilation=1):
+    """TF-style 'same' padding: output ceil(size / stride), extra pad at the end."""
+    out = -(-value(size) // value(stride))
+    total = max((out - 1) * value(stride) + value(dilation) * (value(kernel) - 1) + 1 - value(size), 0)
+    return total // 2, total - total // 2
+
+
+def spatial(a, h, w, warn, ceil_mode=False):
+    """Output (H, W) for ops with kernel/stride/pad(/dilation) attributes.
+
+    Warns when the floor leaves real input rows or columns unread."""
+    k, s = a["kernel"], a["stride"]
+    d = a.get("dilation", (1, 1))
+    if a["pad"] == "same":
+        pads = [same_pads(h, k[0], s[0], d[0]), same_pads(w, k[1], s[1], d[1])]
+    else:
+        pads = [(a["pad"][0], a["pad"][0]), (a["pad"][1], a["pad"][1])]
+    outs = []
+    for axis, size, kk, ss, (pb, pe), dd in (("H", h, k[0], s[0], pads[0], d[0]),
+                                              ("W", w, k[1], s[1], pads[1], d[1])):
+        out, dropped = window_out(size, kk, ss, pb, pe, dd, ceil_mode, axis)
+        outs.append(out)
+        if dropped and (axis == "H" or value(h) != value(w) or k[0] != k[1] or s[0] != s[1] or pads[0] != pads[1]):
+            span = value(dd) * (value(kk) - 1) + 1
+            exact = (value(size) + value(pb) + value(pe) - span) / value(ss) + 1
+            pad_txt = f" + {value(pb) + value(pe)}" if value(pb) + value(pe) else ""
+            warn(f"({value(size)}{pad_txt} - {span}) / {value(ss)} + 1 = {exact:g} is not whole "
+                 f"along {axis}: floored to {value(out)}, so the last {dropped} input "
+                 f"{'row' if axis == 'H' else 'column'}(s) are never read; choose a size, "
+                 f"kernel, stride or padding that divides exactly")
+    return outs[0], outs[1]
+
+
+def show_pair(p):
+    """(3, 3) -> 3; (3, 1) -> '3x1'; 'same' stays."""
+    if isinstance(p, tuple):
+        return p[0] if p[0] == p[1] else f"{p[0]}x{p[1]}"
+    return p

@@ -1,0 +1,69 @@
+"""Ops that join branches: ``concat`` (channel axis), ``add`` (residual), ``mul`` (SE scaling)."""
+
+from __future__ import annotations
+
+from ..arith import elements, value
+from ..errors import ArchcostError
+from .base import Op, register
+
+
+def _show(shape):
+    return "x".join(str(value(d)) for d in shape)
+
+
+@register
+class Concat(Op):
+    name = "concat"
+    kind = "merge"
+    doc = "stack the inputs on the channel axis: spatial sizes must agree (a copy: 0 FLOPs)"
+    inputs = (1, None)
+    attrs = {}
+
+    def shape(self, a, ins, warn=lambda m: None):
+        first = ins[0]
+        for x in ins[1:]:
+            if len(x) != len(first) or tuple(x[1:]) != tuple(first[1:]):
+                raise ArchcostError(
+                    f"concat of mismatched shapes {', '.join(_show(s) for s in ins)}: "
+                    "all inputs must have the same H x W",
+                    "fix the branches' strides or padding so their outputs line up")
+        return (sum(x[0] for x in ins),) + tuple(first[1:])
+
+
+@register
+class Add(Op):
+    name = "add"
+    kind = "merge"
+    doc = "element-wise sum of equal shapes (a residual connection): one addition per element per extra input"
+    inputs = (2, None)
+    attrs = {}
+
+    def shape(self, a, ins, warn=lambda m: None):
+        if any(tuple(x) != tuple(ins[0]) for x in ins[1:]):
+            raise ArchcostError(f"add of mismatched shapes {', '.join(_show(s) for s in ins)}",
+                                "give the shortcut a 1x1 conv (stride, filters) so both sides agree")
+        return tuple(ins[0])
+
+    def flops(self, a, ins, out, bias_flops=True):
+        return elements(out) * (len(ins) - 1)
+
+
+@register
+class Mul(Op):
+    name = "mul"
+    kind = "merge"
+    doc = ("x times per-channel weights (squeeze-and-excitation's rescale): the second input is "
+           "C, C x 1 x 1 or x's own shape; one multiplication per element")
+    inputs = (2, 2)
+    attrs = {}
+
+    def shape(self, a, ins, warn=lambda m: None):
+        x, s = (tuple(value(d) for d in t) for t in ins)
+        ok = s == x or s in ((x[0],), (x[0], 1, 1))
+        if not ok:
+            raise ArchcostError(f"mul of {_show(x)} by {_show(s)}: the weights must be {x[0]}, "
+                                f"{x[0]}x1x1 or {_show(x)}", "check the excitation branch's output channels")
+        return tuple(ins[0])
+
+    def flops(self, a, ins, out, bias_flops=True):
+        return elements(out)

@@ -1,0 +1,51 @@
+"""Normalisation: ``batchnorm`` (folded, in place) and ``lrn`` (AlexNet's "Norm" rows)."""
+
+from __future__ import annotations
+
+from ..arith import elements
+from .base import Attr, Op, register
+
+
+@register
+class BatchNorm(Op):
+    name = "batchnorm"
+    kind = "norm"
+    inplace = True
+    doc = ("y = gamma * (x - mean) / sqrt(var + eps) + beta; at inference one multiply-add per element; "
+           "2C trainable parameters (gamma, beta); the running mean and variance are buffers, not parameters")
+    attrs = {
+        "eps": Attr("float", 1e-5, "added to the variance"),
+        "affine": Attr("bool", True, "learn gamma and beta"),
+    }
+
+    def shape(self, a, ins, warn=lambda m: None):
+        return tuple(ins[0])
+
+    def params(self, a, ins, out):
+        return 2 * ins[0][0] if a["affine"] else 0
+
+    def flops(self, a, ins, out, bias_flops=True):
+        return elements(out)
+
+
+@register
+class LRN(Op):
+    name = "lrn"
+    kind = "norm"
+    doc = ("local response normalisation across `size` neighbouring channels (AlexNet): "
+           "`size` multiply-adds per element for the sum of squares")
+    attrs = {
+        "size": Attr("size", 5, "channels in the window (n)"),
+        "alpha": Attr("float", 1e-4, "scale"),
+        "beta": Attr("float", 0.75, "exponent"),
+        "k": Attr("float", 2.0, "offset"),
+    }
+
+    def shape(self, a, ins, warn=lambda m: None):
+        return tuple(ins[0])
+
+    def flops(self, a, ins, out, bias_flops=True):
+        return elements(out) * a["size"]
+
+    def cells(self, a):
+        return {"kernel": a["size"]}

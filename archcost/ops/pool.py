@@ -1,0 +1,94 @@
+"""Pooling: ``maxpool``, ``avgpool`` (floor or ceil_mode), ``globalavgpool``, ``adaptiveavgpool``.
+
+Pooling has no parameters; its FLOPs are output elements x kernel area (one
+comparison or addition per input element of each window), as the lecture counts.
+"""
+
+from __future__ import annotations
+
+from ..arith import elements, value
+from .base import Attr, Op, need_rank, register, show_pair, spatial
+
+
+class _WindowPool(Op):
+    kind = "pool"
+    attrs = {
+        "kernel": Attr("pair", doc="window size K or [K_h, K_w]"),
+        "stride": Attr("pair", None, "stride S (default: the kernel size)"),
+        "pad": Attr("pad", 0, "padding P per side, [P_h, P_w], or 'same'"),
+        "ceil_mode": Attr("bool", False, "round the output size up (Caffe, torchvision's GoogLeNet)"),
+    }
+
+    def finish(self, a):
+        if a["stride"] is None:
+            a["stride"] = a["kernel"]
+
+    def shape(self, a, ins, warn=lambda m: None):
+        (x,) = ins
+        need_rank(self.name, x, 3)
+        c, h, w = x
+        oh, ow = spatial(a, h, w, warn, ceil_mode=a["ceil_mode"])
+        return (c, oh, ow)
+
+    def flops(self, a, ins, out, bias_flops=True):
+        return elements(out) * a["kernel"][0] * a["kernel"][1]
+
+    def cells(self, a):
+        return {"kernel": show_pair(a["kernel"]), "stride": show_pair(a["stride"]), "pad": show_pair(a["pad"])}
+
+
+@register
+class MaxPool(_WindowPool):
+    name = "maxpool"
+    doc = "max pooling over K x K windows"
+
+
+@register
+class AvgPool(_WindowPool):
+    name = "avgpool"
+    doc = "average pooling over K x K windows"
+
+
+@register
+class GlobalAvgPool(Op):
+    name = "globalavgpool"
+    kind = "pool"
+    doc = "average of each channel over the whole map: C x H x W -> C x 1 x 1"
+    attrs = {}
+
+    def shape(self, a, ins, warn=lambda m: None):
+        need_rank(self.name, ins[0], 3)
+        return (ins[0][0], 1, 1)
+
+    def flops(self, a, ins, out, bias_flops=True):
+        # each of the C outputs sums its H x W inputs
+        return elements(out) * ins[0][1] * ins[0][2]
+
+    def cells(self, a):
+        return {"kernel": "global"}
+
+
+def _adaptive_total(size: int, out: int) -> int:
+    """Sum of torch's adaptive window lengths along one axis:
+    window i spans floor(i*size/out) .. ceil((i+1)*size/out)."""
+    return sum(-(-(i + 1) * size // out) - (i * size // out) for i in range(out))
+
+
+@register
+class AdaptiveAvgPool(Op):
+    name = "adaptiveavgpool"
+    kind = "pool"
+    doc = "average pooling to a fixed output size (torch's AdaptiveAvgPool2d)"
+    attrs = {"size": Attr("pair", doc="output size S or [S_h, S_w]")}
+
+    def shape(self, a, ins, warn=lambda m: None):
+        need_rank(self.name, ins[0], 3)
+        return (ins[0][0], a["size"][0], a["size"][1])
+
+    def flops(self, a, ins, out, bias_flops=True):
+        _, h, w = (value(d) for d in ins[0])
+        # the windows may overlap (e.g. 13 -> 6), so add up their real lengths
+        return ins[0][0] * _adaptive_total(h, a["size"][0]) * _adaptive_total(w, a["size"][1])
+
+    def cells(self, a):
+        return {"kernel": f"adaptive {show_pair(a['size'])}"}

@@ -1,0 +1,65 @@
+"""Shared output formats for every tabular report: text, markdown, csv, latex, html.
+
+Renderers build headers and rows (text cells for people, exact values for
+csv) and call :func:`emit`; json is each report's own ``to_dict``.
+
+>>> print(emit(["a", "b"], [[1, 2]], "csv"), end="")
+a,b
+1,2
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+FORMATS = ("text", "markdown", "csv", "json", "latex", "html")
+
+_TABULATE = {"text": "simple", "markdown": "github", "latex": "latex_booktabs", "html": "html"}
+
+
+def half_up(x) -> int:
+    """Round as the lecture rounds: 182.25 -> 182, 253.5 -> 254 (halves go up)."""
+    return int(math.floor(x + 0.5))
+
+
+def num(x, scale=1, exact=False) -> str:
+    """A count for people: divided by ``scale`` and rounded half up, with separators."""
+    if exact:
+        return f"{x:,}" if isinstance(x, int) else f"{x:,.2f}"
+    return f"{half_up(x / scale):,}"
+
+
+def emit(headers, rows, fmt: str, title: str | None = None, notes=()) -> str:
+    """Render a table in ``fmt``; ``title`` and ``notes`` frame it where the format allows."""
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(headers)
+        w.writerows(rows)
+        return buf.getvalue()
+    from tabulate import tabulate
+
+    body = tabulate(rows, headers=headers, tablefmt=_TABULATE[fmt], disable_numparse=True,
+                    colalign=["left"] + ["right"] * (len(headers) - 1))
+    if fmt == "html":
+        head = f"<h3>{_esc(title)}</h3>\n" if title else ""
+        foot = "".join(f"<p>{_esc(n)}</p>\n" for n in notes)
+        return f"{head}{body}\n{foot}"
+    if fmt == "latex":
+        head = f"% {title}\n" if title else ""
+        foot = "".join(f"% {n}\n" for n in notes)
+        return f"{head}{body}\n{foot}"
+    if fmt == "markdown":
+        first, _, rest = (title or "").partition("\n")
+        head = f"### {first}\n\n{rest}\n\n" if title else ""
+        foot = "".join(f"\n{n}\n" for n in notes)
+        return f"{head}{body}\n{foot}"
+    head = f"{title}\n\n" if title else ""
+    foot = "".join(f"{n}\n" for n in notes)
+    return f"{head}{body}\n\n{foot}" if notes else f"{head}{body}\n"
+
+
+def _esc(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,163 @@
+"""The report: per-layer records and totals, what every renderer reads.
+
+A :class:`Report` is immutable. ``layers`` holds every layer (not the input);
+``rows()`` folds in-place layers (activations, batch norm, dropout) into the
+row of the layer they follow, as the lecture's table does, and
+``rows(all=True)`` shows each on its own. Totals are sums over the layers, so
+they equal the sum of the rows either way.
+
+>>> import archcost
+>>> r = archcost.analyze("alexnet")
+>>> r.layer("conv1").memory_kb, r.layer("conv1").params, r.layer("conv1").flops
+(784.0, 23296, 73056256)
+>>> [row.name for row in r.rows()][:3]
+['conv1', 'pool1', 'conv2']
+>>> r.rows()[0].folded
+('relu1',)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Mapping
+
+import networkx as nx
+
+from .conventions import Conventions
+from .errors import Warning_
+from .ops import get_op
+
+
+def _jsonable(v):
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer's facts: shapes, memory (KB), parameters and multiply-add FLOPs."""
+
+    name: str
+    op: str
+    kind: str
+    inputs: tuple
+    input_shapes: tuple
+    output_shape: tuple
+    memory_kb: float
+    params: int
+    flops: int
+    attrs: Mapping = field(default_factory=dict)
+    cells: Mapping = field(default_factory=dict)
+    inplace: bool = False
+    line: int | None = None
+    file: str | None = None
+    folded: tuple = ()
+
+    @property
+    def input_shape(self) -> tuple:
+        return self.input_shapes[0] if self.input_shapes else ()
+
+    def to_dict(self) -> dict:
+        d = {"name": self.name, "op": self.op, "inputs": list(self.inputs),
+             "input_shape": list(self.input_shape), "input_shapes": [list(s) for s in self.input_shapes],
+             "output_shape": list(self.output_shape), "memory_kb": self.memory_kb,
+             "params": self.params, "flops": self.flops}
+        if self.folded:
+            d["folded"] = list(self.folded)
+        for k, v in self.attrs.items():
+            d.setdefault(k, _jsonable(v))
+        return d
+
+
+@dataclass(frozen=True)
+class Totals:
+    memory_kb: float
+    params: int
+    flops: int
+
+    def to_dict(self) -> dict:
+        return {"memory_kb": self.memory_kb, "params": self.params, "flops": self.flops}
+
+
+def totals_of(layers) -> Totals:
+    return Totals(sum(x.memory_kb for x in layers), sum(x.params for x in layers), sum(x.flops for x in layers))
+
+
+@dataclass(frozen=True)
+class Report:
+    network: str
+    title: str
+    source: str
+    family: str
+    file: str | None
+    input: tuple
+    settings: Mapping
+    conventions: Conventions
+    layers: tuple
+    warnings: tuple = ()
+
+    @property
+    def totals(self) -> Totals:
+        return totals_of(self.layers)
+
+    def layer(self, name: str) -> Layer:
+        for x in self.layers:
+            if x.name == name:
+                return x
+        raise KeyError(name)
+
+    def rows(self, all: bool = False) -> tuple:
+        """The table's rows: in-place layers folded into their producer unless ``all``."""
+        if all:
+            return self.layers
+        rows: list[Layer] = []
+        owner: dict[str, int] = {}
+        for x in self.layers:
+            src = x.inputs[0] if x.inputs else None
+            if x.inplace and src in owner:
+                i = owner[src]
+                r = rows[i]
+                rows[i] = replace(r, params=r.params + x.params, flops=r.flops + x.flops,
+                                  memory_kb=r.memory_kb + x.memory_kb, folded=r.folded + (x.name,))
+                owner[x.name] = i
+            else:
+                owner[x.name] = len(rows)
+                rows.append(x)
+        return tuple(rows)
+
+    def to_dict(self, all: bool = False) -> dict:
+        return {
+            "network": self.network, "title": self.title, "source": self.source,
+            "input": list(self.input), "conventions": self.conventions.to_dict(),
+            "settings": {k: _jsonable(v) for k, v in self.settings.items()},
+            "layers": [x.to_dict() for x in self.rows(all)],
+            "totals": self.totals.to_dict(),
+            "warnings": [str(w) for w in self.warnings],
+        }
+
+    def to_json(self, all: bool = False, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(all), indent=indent)
+
+
+def build_report(g: nx.DiGraph, conv: Conventions) -> Report:
+    """Collect the facts the passes wrote on ``g`` into an immutable report."""
+    layers = []
+    input_shape = ()
+    for name, d in g.nodes(data=True):
+        op = get_op(d["op"])
+        if op.kind == "io":
+            input_shape = d["shape"]
+            continue
+        layers.append(Layer(
+            name=name, op=d["op"], kind=op.kind, inputs=d["inputs"], input_shapes=d["input_shapes"],
+            output_shape=d["shape"], memory_kb=d["memory_kb"], params=d["params"], flops=d["flops"],
+            attrs=d["attrs"], cells=MappingProxyType(op.cells(d["attrs"])), inplace=op.inplace,
+            line=d.get("line"), file=d.get("file")))
+    meta = g.graph
+    return Report(network=meta["name"], title=meta.get("title", meta["name"]), source=meta.get("source", ""),
+                  family=meta.get("family", meta["name"]), file=meta.get("file"), input=tuple(input_shape),
+                  settings=MappingProxyType(dict(meta.get("settings") or {})), conventions=conv,
+                  layers=tuple(layers), warnings=tuple(meta.get("warnings") or ()))

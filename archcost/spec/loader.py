@@ -1,0 +1,363 @@
+"""Spec loading: a YAML spec -> the graph IR.
+
+A spec is a header, optional parameters, per-op defaults and blocks, and a
+list of layers, one row each::
+
+    name: tiny
+    title: A tiny CNN
+    source: an example
+    input: [3, 32, 32]
+    params: {width: 16}
+    defaults:
+      conv: {kernel: 3, pad: 1}
+    blocks:
+      conv_relu:
+        params: [out]
+        layers:
+          - {op: conv, out: out}
+          - {op: relu}
+    layers:
+      - {name: stage1, op: conv_relu, out: width, repeat: 2}
+      - {name: pool, op: maxpool, kernel: 2}
+      - {name: fc, op: fc, out: 10}
+
+Rules (the README's "Spec language" section has them all):
+
+- each layer takes the previous one's output unless ``input:`` names earlier
+  layers (``in`` is the input of the current block, or the network input);
+- ``op:`` is a registered op or a block of the spec; a block's layers are named
+  ``<instance>.<layer>``;
+- ``repeat: n`` chains n copies named ``<name>.0`` .. ``<name>.<n-1>`` (or a
+  template such as ``conv3_{i+1}``), with ``i`` the copy's index in expressions;
+- ``when: <expression>``: when false the layer is skipped and its name passes
+  its input through, so later references still work;
+- any other string value is a parameter name or safe arithmetic (:mod:`archcost.expr`).
+
+>>> g = load_graph(read_spec_text(__doc__.split("::")[1]))   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+import networkx as nx
+import yaml
+
+from .. import ir
+from ..errors import ArchcostError
+from ..expr import evaluate, resolve
+from ..ops import get_op
+from ..ops.base import suggest
+from .yamlread import Located, read_yaml
+
+DEFAULT_MAX_NODES = 1_000_000
+HEADER_KEYS = ("name", "title", "source", "family", "input", "params", "defaults", "blocks",
+               "layers", "variants", "notes")
+LAYER_KEYS = ("name", "op", "input", "repeat", "when")
+BLOCK_KEYS = ("params", "defaults", "layers", "doc")
+VARIANT_KEYS = ("title", "source", "set", "input", "aliases")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed spec file, before expansion into a graph."""
+
+    name: str
+    title: str
+    source: str
+    family: str
+    file: str
+    input: list
+    params: dict
+    defaults: dict
+    blocks: dict
+    layers: list
+    variants: dict = field(default_factory=dict)
+    notes: str = ""
+
+    def variant_names(self) -> list[str]:
+        return list(self.variants) or [self.name]
+
+
+def _line(obj, fallback=None):
+    return getattr(obj, "line", None) or fallback
+
+
+def _need_mapping(obj, what, file, line=None):
+    if not isinstance(obj, dict):
+        raise ArchcostError(f"{what} must be a mapping (key: value), got {type(obj).__name__}",
+                            "see the spec language in the README", file=file, line=_line(obj, line))
+    return obj
+
+
+def _check_keys(mapping, allowed, what, file):
+    for key in mapping:
+        if key not in allowed:
+            hint = suggest(str(key), allowed)
+            raise ArchcostError(f"unknown key '{key}' in {what}",
+                                hint or f"the keys allowed there are: {', '.join(allowed)}",
+                                file=file, line=_line(mapping))
+
+
+def read_spec(path: str, shown: str | None = None) -> Spec:
+    """Read and check a spec file's structure (not yet its layers)."""
+    shown = shown or path
+    data = read_yaml(path, shown)
+    if data is None:
+        raise ArchcostError("the spec is empty", "a spec needs at least 'name', 'input' and 'layers'", file=shown)
+    return spec_from_data(data, shown)
+
+
+def spec_from_data(data, shown: str = "<spec>") -> Spec:
+    _need_mapping(data, "a spec", shown)
+    _check_keys(data, HEADER_KEYS, "the spec header", shown)
+    for key in ("name", "input", "layers"):
+        if key not in data:
+            raise ArchcostError(f"the spec has no '{key}'", f"add '{key}:' at the top level", file=shown, line=1)
+    if not isinstance(data["layers"], list) or not data["layers"]:
+        raise ArchcostError("'layers' must be a non-empty list", "list the layers, one '- {op: ...}' per row",
+                            file=shown, line=_line(data))
+    params = dict(_need_mapping(data.get("params") or {}, "'params'", shown))
+    defaults = _need_mapping(data.get("defaults") or {}, "'defaults'", shown)
+    blocks = _need_mapping(data.get("blocks") or {}, "'blocks'", shown)
+    variants = _need_mapping(data.get("variants") or {}, "'variants'", shown)
+    for op_name, attrs in defaults.items():
+        _need_mapping(attrs, f"the defaults of '{op_name}'", shown, _line(defaults))
+    for bname, block in blocks.items():
+        _need_mapping(block, f"block '{bname}'", shown, _line(blocks))
+        _check_keys(block, BLOCK_KEYS, f"block '{bname}'", shown)
+        if not isinstance(block.get("layers"), list) or not block["layers"]:
+            raise ArchcostError(f"block '{bname}' has no layers", "give it a 'layers:' list", file=shown,
+                                line=_line(block))
+    for vname, var in variants.items():
+        _need_mapping(var, f"variant '{vname}'", shown, _line(variants))
+        _check_keys(var, VARIANT_KEYS, f"variant '{vname}'", shown)
+        unknown = [k for k in (var.get("set") or {}) if k not in params]
+        if unknown:
+            raise ArchcostError(f"variant '{vname}' sets '{unknown[0]}', which is not a parameter",
+                                f"declare it under 'params:' ({', '.join(params) or 'none yet'})",
+                                file=shown, line=_line(var))
+    return Spec(name=str(data["name"]), title=str(data.get("title", data["name"])),
+                source=str(data.get("source", "")), family=str(data.get("family", data["name"])),
+                file=shown, input=data["input"], params=params, defaults=dict(defaults),
+                blocks=dict(blocks), layers=data["layers"], variants=dict(variants),
+                notes=str(data.get("notes", "")))
+
+
+def parse_setting(text: str):
+    """'width=1.5' -> ('width', 1.5); values are YAML scalars, lists or arithmetic."""
+    if "=" not in text:
+        raise ArchcostError(f"--set {text!r} is not name=value", "write e.g. --set width=2")
+    name, raw = (s.strip() for s in text.split("=", 1))
+    try:
+        val = yaml.safe_load(raw) if raw else None
+    except yaml.YAMLError:
+        val = raw
+    if isinstance(val, str) and not val.isidentifier():
+        val = evaluate(val, {})
+    if val is None:
+        raise ArchcostError(f"--set {text!r} has no value", "write e.g. --set width=2")
+    return name, val
+
+
+def parse_input(text: str, current) -> list[int]:
+    """'3x160x160' (C x H x W), '160x160' (keeps C) or '160' (square, keeps C)."""
+    parts = re.split(r"[x,×*]", text.strip().lower())
+    try:
+        dims = [int(p) for p in parts]
+    except ValueError:
+        dims = []
+    if not dims or len(dims) > 3 or any(d <= 0 for d in dims):
+        raise ArchcostError(f"--input {text!r} is not a shape", "write C x H x W, e.g. --input 3x224x224")
+    if len(dims) == 3 or len(current) != 3:
+        return dims
+    return [current[0]] + (dims * 2 if len(dims) == 1 else dims)
+
+
+class _Expander:
+    """Expands a spec's layers (blocks, repeats, conditions) into graph nodes."""
+
+    def __init__(self, spec: Spec, graph: nx.DiGraph, env: dict, max_nodes: int):
+        self.spec, self.g, self.env, self.max_nodes = spec, graph, env, max_nodes
+        self.file = spec.file
+
+    def err(self, exc: ArchcostError, line, layer):
+        return exc.located(file=self.file, line=line, layer=layer)
+
+    def expand(self, layers, env, prefix, scope_in, defaults, stack) -> str:
+        """Add the nodes of ``layers``; return the full name of the last output."""
+        local = {"in": scope_in}
+        if not prefix:
+            local["input"] = scope_in
+        explicit = {str(it.get("name")) for it in layers if isinstance(it, dict) and "name" in it}
+        counts: dict[str, int] = {}
+        prev = scope_in
+        for item in layers:
+            line = _line(item, _line(layers))
+            item = _need_mapping(item, "a layer", self.file, line)
+            _name_for_errors = f"{prefix}.{item.get('name', '?')}" if prefix else str(item.get("name", "?"))
+            try:
+                prev = self.layer(item, env, prefix, local, prev, defaults, stack, explicit, counts)
+            except ArchcostError as exc:
+                raise self.err(exc, line, _name_for_errors)
+        return prev
+
+    def layer(self, item, env, prefix, local, prev, defaults, stack, explicit, counts) -> str:
+        line = _line(item)
+        if "op" not in item:
+            raise ArchcostError("the layer has no 'op'", "add 'op: conv' (or another op or block name)")
+        op_name = resolve(item["op"], env)
+        if not isinstance(op_name, str):
+            raise ArchcostError(f"'op' must be a name, got {op_name!r}", "write e.g. 'op: conv'")
+        name = item.get("name")
+        if name is None:
+            k = counts.get(op_name, 0) + 1
+            while f"{op_name}{k}" in explicit or f"{op_name}{k}" in local:
+                k += 1
+            counts[op_name] = k
+            name = f"{op_name}{k}"
+        name = str(name)
+        if name in local and name not in ("in", "input"):
+            raise ArchcostError(f"the name '{name}' is used twice in this scope", "give each layer its own name")
+        full = f"{prefix}.{name}" if prefix else name
+        inputs = self.inputs(item.get("input"), local, prev, full)
+
+        when = resolve(item.get("when", True), env)
+        if not isinstance(when, bool):
+            raise ArchcostError(f"'when' must be true or false, got {when!r}", "write a comparison, e.g. 'when: aux'")
+        if not when:  # a skipped layer passes its (first) input through
+            local[name] = inputs[0]
+            return prev
+        repeat = resolve(item.get("repeat", 1), env)
+        if isinstance(repeat, float) and repeat.is_integer():
+            repeat = int(repeat)
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 0:
+            raise ArchcostError(f"'repeat' must be a whole number of copies, got {repeat!r}",
+                                "write e.g. 'repeat: 3' (0 skips the layer)")
+        if repeat == 0:
+            local[name] = inputs[0]
+            return prev
+        args = {k: v for k, v in item.items() if k not in LAYER_KEYS}
+        out = inputs[0]
+        for i in range(repeat):
+            env_i = {**env, "i": i}
+            if "repeat" in item:
+                inst = self.template(name, env_i) if "{" in name else f"{name}.{i}"
+                inst_full = f"{prefix}.{inst}" if prefix else inst
+            else:
+                inst, inst_full = name, full
+            ins = inputs if i == 0 else [out]
+            if op_name in self.spec.blocks:
+                out = self.block(op_name, args, env_i, inst_full, ins, stack)
+            else:
+                self.node(op_name, args, env_i, inst_full, ins, defaults, line)
+                out = inst_full
+            if inst != name:
+                local[inst] = out
+        local[name] = out
+        return out
+
+    def template(self, name, env):
+        return re.sub(r"\{([^{}]*)\}", lambda m: str(evaluate(m.group(1), env)), name)
+
+    def inputs(self, raw, local, prev, full) -> list[str]:
+        if raw is None:
+            return [prev]
+        refs = raw if isinstance(raw, list) else [raw]
+        out = []
+        for ref in refs:
+            ref = str(ref)
+            if ref not in local:
+                hint = suggest(ref, [k for k in local if k not in ("in", "input")])
+                raise ArchcostError(f"input '{ref}' is not an earlier layer here",
+                                    hint or "name a layer written above this one, or 'in' for the block's input")
+            out.append(local[ref])
+        return out
+
+    def node(self, op_name, args, env, full, inputs, defaults, line):
+        op = get_op(op_name)
+        raw = dict(defaults.get(op_name) or {})
+        raw.update(args)
+        attrs = {k: resolve(v, env) for k, v in raw.items()}
+        if len(self.g) >= self.max_nodes:
+            raise ArchcostError(f"the network expands to more than {self.max_nodes:,} layers",
+                                "check the repeats, or raise the limit with --max-nodes")
+        ir.add_node(self.g, full, op.name, attrs, inputs, line=line, file=self.file)
+
+    def block(self, bname, args, env, full, inputs, stack) -> str:
+        if bname in stack:
+            chain = " -> ".join(stack + (bname,))
+            raise ArchcostError(f"block '{bname}' uses itself ({chain})", "a block cannot contain itself")
+        if len(inputs) != 1:
+            raise ArchcostError(f"block '{bname}' takes one input, got {len(inputs)}",
+                                "give the block one 'input:'; merge branches inside it")
+        block = self.spec.blocks[bname]
+        declared = block.get("params") or {}
+        if isinstance(declared, list):
+            declared = {p: None for p in declared}
+        for key in args:
+            if key not in declared:
+                hint = suggest(str(key), declared)
+                raise ArchcostError(f"block '{bname}' has no parameter '{key}'",
+                                    hint or f"its parameters are: {', '.join(declared) or 'none'}")
+        benv = dict(self.env)
+        for key, default in declared.items():
+            if key in args:
+                benv[key] = resolve(args[key], env)
+            elif default is None:
+                raise ArchcostError(f"block '{bname}' needs the parameter '{key}'", f"add '{key}: ...' to the layer")
+            else:
+                benv[key] = resolve(default, benv)
+        defaults = {**self.spec.defaults}
+        for op_name, attrs in (block.get("defaults") or {}).items():
+            defaults[op_name] = {**(defaults.get(op_name) or {}), **attrs}
+        return self.expand(block["layers"], benv, full, inputs[0], defaults, stack + (bname,))
+
+
+def load_graph(spec: Spec, variant: str | None = None, settings: dict | None = None,
+               input: list | tuple | str | None = None, max_nodes: int = DEFAULT_MAX_NODES) -> nx.DiGraph:
+    """Expand a spec into a checked graph.
+
+    ``settings`` override the spec's parameters (``--set``); ``input`` overrides
+    its input shape (a list or a string such as '3x160x160').
+    """
+    var = spec.variants.get(variant) if variant else None
+    if variant and var is None:
+        raise ArchcostError(f"spec '{spec.name}' has no variant '{variant}'",
+                            suggest(variant, spec.variants) or f"its variants are: {', '.join(spec.variants)}",
+                            file=spec.file)
+    var = var or {}
+    env = dict(spec.params)
+    env.update(var.get("set") or {})
+    for key, val in (settings or {}).items():
+        if key not in spec.params:
+            hint = suggest(key, spec.params)
+            raise ArchcostError(f"--set {key}: the spec has no parameter '{key}'",
+                                hint or f"its parameters are: {', '.join(spec.params) or 'none'}", file=spec.file)
+        env[key] = val
+    for key, val in list(env.items()):
+        try:
+            env[key] = resolve(val, env)
+        except ArchcostError as exc:
+            raise exc.located(file=spec.file, line=_line(spec.params))
+    name = variant or spec.name
+    try:
+        shape = resolve(var.get("input", spec.input), env)
+        if isinstance(input, str):
+            shape = parse_input(input, shape)
+        elif input is not None:
+            shape = list(input)
+    except ArchcostError as exc:
+        raise exc.located(file=spec.file)
+    g = ir.new_graph(name, title=var.get("title", spec.title), source=var.get("source", spec.source),
+                     file=spec.file, family=spec.family, settings=env)
+    try:
+        ir.add_node(g, "input", "input", {"shape": shape}, line=_line(spec.input, 1), file=spec.file)
+    except ArchcostError as exc:
+        raise ArchcostError(f"the input shape {shape} is not valid ({exc.what})",
+                            "write it as [C, H, W] with positive sizes", file=spec.file)
+    _Expander(spec, g, env, max_nodes).expand(spec.layers, env, "", "input", spec.defaults, ())
+    ir.validate(g)
+    return g

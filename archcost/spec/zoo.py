@@ -1,0 +1,80 @@
+"""The zoo: specs shipped in ``archcost/specs`` (the repository's ``specs/``), found by name.
+
+A spec file holds one network or a family of named variants (``vgg.yaml``:
+vgg11 .. vgg19_bn). A name is looked up as a file name first (fast), then
+among every file's variants and aliases.
+
+>>> find("alexnet")[1]                    # doctest: +SKIP
+None
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from importlib import resources
+
+from ..errors import ArchcostError
+from ..ops.base import suggest
+from .loader import Spec, read_spec
+
+
+def spec_dir() -> str:
+    return str(resources.files("archcost.specs"))
+
+
+def _files() -> list[str]:
+    d = spec_dir()
+    return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".yaml"))
+
+
+@lru_cache(maxsize=None)
+def _read(path: str) -> Spec:
+    return read_spec(path, shown=os.path.join("specs", os.path.basename(path)))
+
+
+@lru_cache(maxsize=1)
+def index() -> dict[str, tuple[str, str | None]]:
+    """Every zoo name (variants and aliases) -> (spec path, variant or None)."""
+    names: dict[str, tuple[str, str | None]] = {}
+    for path in _files():
+        spec = _read(path)
+        if not spec.variants:
+            names[spec.name] = (path, None)
+        for vname, var in spec.variants.items():
+            names[vname] = (path, vname)
+            for alias in var.get("aliases") or []:
+                names.setdefault(str(alias), (path, vname))
+    return names
+
+
+def looks_like_path(name: str) -> bool:
+    return name.endswith((".yaml", ".yml")) or os.sep in name or os.path.exists(name)
+
+
+def find(name: str) -> tuple[Spec, str | None]:
+    """A zoo name or a path -> (spec, variant or None)."""
+    if looks_like_path(name):
+        return read_spec(name), None
+    fast = os.path.join(spec_dir(), f"{name}.yaml")
+    if os.path.exists(fast):
+        spec = _read(fast)
+        if not spec.variants or name in spec.variants:
+            return spec, (name if spec.variants else None)
+    names = index()
+    if name not in names:
+        hint = suggest(name, names)
+        raise ArchcostError(f"no network called '{name}' in the zoo, and no such file",
+                            hint or "run 'archcost list' to see the networks, or give a path to a .yaml spec")
+    path, variant = names[name]
+    return _read(path), variant
+
+
+def entries() -> list[tuple[str, Spec, str | None]]:
+    """(name, spec, variant) for every network of the zoo, file by file."""
+    out = []
+    for path in _files():
+        spec = _read(path)
+        for vname in spec.variants or [None]:
+            out.append((vname or spec.name, spec, vname))
+    return out

@@ -1,0 +1,1 @@
+"""The architecture zoo: one YAML spec per family, shipped as package data."""
