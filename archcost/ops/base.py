@@ -193,8 +193,10 @@ def window_out(size, kernel, stride, pad_begin, pad_end, dilation=1, ceil_mode=F
     ``floor((size + pads - dilation*(kernel-1) - 1) / stride) + 1``, or ceil
     with torch's rule that the last window must start inside the input or the
     left padding. Returns ``(out, dropped)``: ``dropped`` is how many real
-    input rows (not padding) the floor leaves uncovered, which is worth a
-    warning (AlexNet pool1: (56 - 3) / 2 + 1 = 27.5 -> 27 drops row 56).
+    input rows (not padding) the floor leaves unread at the end, which is worth
+    a warning (AlexNet pool1: (56 - 3) / 2 + 1 = 27.5 -> 27 never reads row 56).
+    Padding cut off (ResNet's 7x7 stride 2) and the rows a kernel smaller than
+    its stride skips by design (a 1x1 stride-2 shortcut) are not.
 
     >>> window_out(56, 3, 2, 0, 0)
     (27, 1)
@@ -216,6 +218,8 @@ def window_out(size, kernel, stride, pad_begin, pad_end, dilation=1, ceil_mode=F
             out = out - 1
         return out, 0
     out = floor_div(padded - span_k, stride) + 1
+    if value(span_k) < value(stride):  # a 1x1 stride-2 conv skips rows by design: nothing to warn about
+        return out, 0
     rem = (value(padded) - value(span_k)) % value(stride)
     return out, max(0, rem - value(pad_end))
 

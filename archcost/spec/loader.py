@@ -26,7 +26,7 @@ Rules (the README's "Spec language" section has them all):
 - each layer takes the previous one's output unless ``input:`` names earlier
   layers (``in`` is the input of the current block, or the network input);
 - ``op:`` is a registered op or a block of the spec; a block's layers are named
-  ``<instance>.<layer>``;
+  ``<instance>.<layer>``, and a layer named ``""`` takes the instance's own name;
 - ``repeat: n`` chains n copies named ``<name>.0`` .. ``<name>.<n-1>`` (or a
   template such as ``conv3_{i+1}``), with ``i`` the copy's index in expressions;
 - ``when: <expression>``: when false the layer is skipped and its name passes
@@ -48,7 +48,7 @@ import yaml
 from .. import ir
 from ..errors import ArchcostError
 from ..expr import evaluate, resolve
-from ..ops import get_op
+from ..ops import REGISTRY, all_ops, get_op
 from ..ops.base import suggest
 from .yamlread import Located, read_yaml
 
@@ -208,7 +208,9 @@ class _Expander:
         line = _line(item)
         if "op" not in item:
             raise ArchcostError("the layer has no 'op'", "add 'op: conv' (or another op or block name)")
-        op_name = resolve(item["op"], env)
+        op_name = item["op"]
+        if not (op_name in self.spec.blocks or op_name in REGISTRY):  # else a parameter naming a block
+            op_name = resolve(op_name, env)
         if not isinstance(op_name, str):
             raise ArchcostError(f"'op' must be a name, got {op_name!r}", "write e.g. 'op: conv'")
         name = item.get("name")
@@ -221,7 +223,10 @@ class _Expander:
         name = str(name)
         if name in local and name not in ("in", "input"):
             raise ArchcostError(f"the name '{name}' is used twice in this scope", "give each layer its own name")
-        full = f"{prefix}.{name}" if prefix else name
+        if name == "" and not prefix:
+            raise ArchcostError("an empty name is allowed only inside a block",
+                                "name the layer; inside a block, name: \"\" gives a layer the instance's own name")
+        full = f"{prefix}.{name}" if prefix and name else prefix or name
         inputs = self.inputs(item.get("input"), local, prev, full)
 
         when = resolve(item.get("when", True), env)
@@ -358,6 +363,7 @@ def load_graph(spec: Spec, variant: str | None = None, settings: dict | None = N
     except ArchcostError as exc:
         raise ArchcostError(f"the input shape {shape} is not valid ({exc.what})",
                             "write it as [C, H, W] with positive sizes", file=spec.file)
+    all_ops()  # load the registry so op names win over parameter names in 'op:'
     _Expander(spec, g, env, max_nodes).expand(spec.layers, env, "", "input", spec.defaults, ())
     ir.validate(g)
     return g
