@@ -44,11 +44,12 @@ def emit(headers, rows, fmt: str, title: str | None = None, notes=()) -> str:
     body = tabulate(rows, headers=headers, tablefmt=_TABULATE[fmt], disable_numparse=True,
                     colalign=["left"] + ["right"] * (len(headers) - 1))
     if fmt == "html":
-        head = f"<h3>{_esc(title)}</h3>\n" if title else ""
+        head = "".join(f"<h3>{_esc(line)}</h3>\n" if i == 0 else f"<p>{_esc(line)}</p>\n"
+                       for i, line in enumerate((title or "").splitlines()))
         foot = "".join(f"<p>{_esc(n)}</p>\n" for n in notes)
         return f"{head}{body}\n{foot}"
     if fmt == "latex":
-        head = f"% {title}\n" if title else ""
+        head = "".join(f"% {line}\n" for line in (title or "").splitlines())
         foot = "".join(f"% {n}\n" for n in notes)
         return f"{head}{body}\n{foot}"
     if fmt == "markdown":

@@ -255,7 +255,7 @@ class _Expander:
                 inst, inst_full = name, full
             ins = inputs if i == 0 else [out]
             if op_name in self.spec.blocks:
-                out = self.block(op_name, args, env_i, inst_full, ins, stack)
+                out = self.block(op_name, args, env_i, inst_full, ins, defaults, stack)
             else:
                 self.node(op_name, args, env_i, inst_full, ins, defaults, line)
                 out = inst_full
@@ -291,7 +291,8 @@ class _Expander:
                                 "check the repeats, or raise the limit with --max-nodes")
         ir.add_node(self.g, full, op.name, attrs, inputs, line=line, file=self.file)
 
-    def block(self, bname, args, env, full, inputs, stack) -> str:
+    def block(self, bname, args, env, full, inputs, outer_defaults, stack) -> str:
+        """Expand a block instance. Its defaults are the caller's, overridden by the block's own."""
         if bname in stack:
             chain = " -> ".join(stack + (bname,))
             raise ArchcostError(f"block '{bname}' uses itself ({chain})", "a block cannot contain itself")
@@ -315,7 +316,7 @@ class _Expander:
                 raise ArchcostError(f"block '{bname}' needs the parameter '{key}'", f"add '{key}: ...' to the layer")
             else:
                 benv[key] = resolve(default, benv)
-        defaults = {**self.spec.defaults}
+        defaults = dict(outer_defaults)
         for op_name, attrs in (block.get("defaults") or {}).items():
             defaults[op_name] = {**(defaults.get(op_name) or {}), **attrs}
         return self.expand(block["layers"], benv, full, inputs[0], defaults, stack + (bname,))

@@ -58,9 +58,8 @@ def find(name: str) -> tuple[Spec, str | None]:
         return read_spec(name), None
     fast = os.path.join(spec_dir(), f"{name}.yaml")
     if os.path.exists(fast):
-        spec = _read(fast)
-        if not spec.variants or name in spec.variants:
-            return spec, (name if spec.variants else None)
+        spec = _read(fast)  # a family file by its own name: the spec's defaults (e.g. 'resnet')
+        return spec, (name if name in spec.variants else None)
     names = index()
     if name not in names:
         hint = suggest(name, names)
