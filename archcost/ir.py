@@ -17,6 +17,8 @@ names: edges alone do not keep the order a concat needs), ``line`` and ``file``
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import networkx as nx
 
 from .errors import ArchcostError
@@ -37,7 +39,7 @@ def add_node(g: nx.DiGraph, name: str, op: str, attrs: dict, inputs=(), line=Non
         raise ArchcostError(f"the name '{name}' is used twice", "give each layer its own name", **where)
     try:
         the_op = get_op(op)
-        checked = the_op.coerce(attrs)
+        checked = _checked(op, attrs)
         the_op.check_inputs(len(inputs))
     except ArchcostError as exc:
         raise exc.located(**where)
@@ -50,15 +52,33 @@ def add_node(g: nx.DiGraph, name: str, op: str, attrs: dict, inputs=(), line=Non
         g.add_edge(src, name)
 
 
+def _checked(op: str, attrs: dict):
+    """The op's coerce(attrs), memoised: a repeated block checks the same attributes
+    thousands of times. Attributes holding lists are not hashable and are checked afresh."""
+    try:  # the value's type is part of the key: True == 1, yet 'groups: true' is an error
+        key = (op, tuple((k, type(v), v) for k, v in attrs.items()))
+        hash(key)
+    except TypeError:
+        return get_op(op).coerce(attrs)
+    return _checked_cached(key)
+
+
+@lru_cache(maxsize=4096)
+def _checked_cached(key):
+    op, items = key
+    return get_op(op).coerce({k: v for k, _, v in items})
+
+
 def topo_order(g: nx.DiGraph) -> list[str]:
     """Nodes in the order they were written when that is a valid order (specs
     only refer back), otherwise networkx's topological order; a cycle is an error."""
     seen: set[str] = set()
-    order = list(g.nodes)
-    for n in order:
-        if not seen.issuperset(g.nodes[n]["inputs"]):
+    order = []
+    for n, inputs in g.nodes(data="inputs"):
+        if not seen.issuperset(inputs):
             break
         seen.add(n)
+        order.append(n)
     else:
         return order
     try:
@@ -72,7 +92,7 @@ def topo_order(g: nx.DiGraph) -> list[str]:
 
 def validate(g: nx.DiGraph) -> list[str]:
     """Check the graph (one input node, no cycles) and return the topological order."""
-    inputs = [n for n, d in g.nodes(data=True) if d["op"] == "input"]
+    inputs = [n for n, op in g.nodes(data="op") if op == "input"]
     if len(inputs) != 1:
         raise ArchcostError(f"the network has {len(inputs)} input nodes", "give it exactly one input",
                             file=g.graph.get("file"))

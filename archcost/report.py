@@ -36,7 +36,7 @@ def _jsonable(v):
     return v
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Layer:
     """One layer's facts: shapes, memory (KB), parameters and multiply-add FLOPs."""
 
@@ -113,20 +113,20 @@ class Report:
         """The table's rows: in-place layers folded into their producer unless ``all``."""
         if all:
             return self.layers
-        rows: list[Layer] = []
-        owner: dict[str, int] = {}
+        groups: list[list[Layer]] = []
+        owner: dict[str, list[Layer]] = {}
         for x in self.layers:
-            src = x.inputs[0] if x.inputs else None
-            if x.inplace and src in owner:
-                i = owner[src]
-                r = rows[i]
-                rows[i] = replace(r, params=r.params + x.params, flops=r.flops + x.flops,
-                                  memory_kb=r.memory_kb + x.memory_kb, folded=r.folded + (x.name,))
-                owner[x.name] = i
+            group = owner.get(x.inputs[0]) if x.inplace and x.inputs else None
+            if group is None:
+                group = [x]
+                groups.append(group)
             else:
-                owner[x.name] = len(rows)
-                rows.append(x)
-        return tuple(rows)
+                group.append(x)
+            owner[x.name] = group
+        return tuple(g[0] if len(g) == 1 else
+                     replace(g[0], params=sum(x.params for x in g), flops=sum(x.flops for x in g),
+                             memory_kb=sum(x.memory_kb for x in g), folded=tuple(x.name for x in g[1:]))
+                     for g in groups)
 
     def to_dict(self, all: bool = False) -> dict:
         return {

@@ -36,6 +36,9 @@ def all_ops() -> dict[str, Op]:
 
 def get_op(name: str) -> Op:
     """The registered op called ``name``, or a located-later error with a suggestion."""
+    op = REGISTRY.get(name)
+    if op is not None:  # the hot path: passes look ops up once per node
+        return op
     _load_all()
     try:
         return REGISTRY[name]

@@ -21,7 +21,7 @@ from ..ops import get_op
 
 def infer_shapes(g: nx.DiGraph) -> list[Warning_]:
     warnings: list[Warning_] = []
-    nodes = g.nodes
+    nodes = dict(g.nodes(data=True))  # plain dict lookups: networkx's views are slow per node
     for name in validate(g):
         data = nodes[name]
         ins = [nodes[i]["shape"] for i in data["inputs"]]
