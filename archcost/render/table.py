@@ -32,9 +32,15 @@ def shape_text(shape) -> str:
     return "x".join(str(d) for d in shape)
 
 
+def channels_in(x) -> int | str:
+    """C in; a layer fed by several inputs of different widths shows them all (a concat: 64+128+32+32)."""
+    widths = [s[0] for s in x.input_shapes if s]
+    return "+".join(map(str, widths)) if len(set(widths)) > 1 else channels(x.input_shape)
+
+
 def layer_cells(x) -> list:
     c = x.cells
-    return [x.name, channels(x.input_shape), hw(x.input_shape), c.get("filters", ""), c.get("kernel", ""),
+    return [x.name, channels_in(x), hw(x.input_shape), c.get("filters", ""), c.get("kernel", ""),
             c.get("stride", ""), c.get("pad", ""), channels(x.output_shape), hw(x.output_shape)]
 
 
