@@ -24,7 +24,12 @@ _ATOM, _MUL, _ADD = 3, 2, 1
 
 
 def fmt(value) -> str:
-    """A number as the lectures print it: thousands separators, no '.0'."""
+    """A number as the lectures print it: no '.0', thousands separators from five digits on
+    ('200,704 x 4 / 1024').
+
+    >>> fmt(200704), fmt(1024), fmt(Fraction(729, 4))
+    ('200,704', '1024', '182.25')
+    """
     if isinstance(value, Fraction):
         if value.denominator == 1:
             value = value.numerator
@@ -32,33 +37,45 @@ def fmt(value) -> str:
             value = float(value)
     if isinstance(value, float):
         if value.is_integer():
-            return f"{int(value):,}"
+            return fmt(int(value))
         return f"{value:,.4f}".rstrip("0").rstrip(".")
-    return f"{value:,}"
+    return f"{value:,}" if abs(value) >= 10_000 else f"{value}"
 
 
 class Term:
     """A number together with the arithmetic that produced it."""
 
-    __slots__ = ("value", "text", "prec", "steps")
+    __slots__ = ("value", "text", "prec", "steps", "mid")
 
-    def __init__(self, value, text: str | None = None, prec: int = _ATOM, steps=()):
+    def __init__(self, value, text: str | None = None, prec: int = _ATOM, steps=(), mid: str | None = None):
         self.value = value
         self.text = fmt(value) if text is None else text
         self.prec = prec
         self.steps = steps
+        self.mid = mid    # the last operation on values: '200,704 x 364' for '200,704 x (3 x 11 x 11 + 1)'
 
     def __repr__(self):
         return f"Term({self.value!r}, {self.text!r})"
+
+    def __str__(self):  # error messages show the number
+        return str(self.value)
 
     # -- helpers -------------------------------------------------------
     def _wrap(self, prec):
         return f"({self.text})" if self.prec < prec else self.text
 
     def result(self) -> str:
-        """'text = value' (or just the value when there is nothing to show)."""
+        """'text = value' (or just the value when there is nothing to show); brackets and
+        a compound right operand are worked out first, as on paper.
+
+        >>> (Term(200704) * (Term(3) * 11 * 11 + 1)).result()
+        '200,704 x (3 x 11 x 11 + 1) = 200,704 x 364 = 73,056,256'
+        """
         shown = fmt(self.value)
-        return shown if self.text == shown else f"{self.text} = {shown}"
+        if self.text == shown:
+            return shown
+        mid = [self.mid] if self.mid and self.mid not in (self.text, shown) else []
+        return " = ".join([self.text, *mid, shown])
 
     def collapse(self, name: str | None = None) -> "Term":
         """Record this step ('64 x 56 x 56 = 200,704') and continue with its value."""
@@ -68,20 +85,37 @@ class Term:
     def _bin(self, other, sym, prec, fn, right=False):
         other = as_term(other)
         a, b = (other, self) if right else (self, other)
+        steps = _merge(a.steps, b.steps)
+        # a written zero is dropped from a sum and makes a product zero, as on paper:
+        # '(56 - 3) / 2', not '(56 + 2 x 0 - 3) / 2' (AlexNet pool1, pad 0)
+        zero_a, zero_b = a.text == "0", b.text == "0"
+        if sym in "+-" and zero_b or sym == "+" and zero_a:
+            kept = a if zero_b else b
+            return Term(kept.value, kept.text, kept.prec, steps, kept.mid)
+        if sym == "x" and (zero_a or zero_b):
+            return Term(0, None, _ATOM, steps)
         # the right operand of - or / needs parentheses at equal precedence
-        text = f"{a._wrap(prec)} {sym} {b._wrap(prec + (sym in '-/'))}"
-        return Term(fn(a.value, b.value), text, prec, _merge(a.steps, b.steps))
+        wrap_b = prec + (sym in ("-", "/"))
+        text = f"{a._wrap(prec)} {sym} {b._wrap(wrap_b)}"
+        # worth a middle step when brackets or a compound right operand are worked out first:
+        # '200,704 x 3 x 11 x 11 = 200,704 x 363' (the conv rule's elements x per-output weights)
+        grouped = a.prec < prec or b.prec < wrap_b or b.prec != _ATOM
+        mid = f"{fmt(a.value)} {sym} {fmt(b.value)}" if grouped else None
+        return Term(fn(a.value, b.value), text, prec, steps, mid)
 
     def __add__(self, o): return self._bin(o, "+", _ADD, lambda a, b: a + b)
     def __radd__(self, o): return self._bin(o, "+", _ADD, lambda a, b: a + b, True)
     def __sub__(self, o): return self._bin(o, "-", _ADD, lambda a, b: a - b)
     def __rsub__(self, o): return self._bin(o, "-", _ADD, lambda a, b: a - b, True)
+    def __mod__(self, o): return self._bin(o, "mod", _MUL, lambda a, b: a % b)
+    def __rmod__(self, o): return self._bin(o, "mod", _MUL, lambda a, b: a % b, True)
     def __mul__(self, o): return self._bin(o, "x", _MUL, lambda a, b: a * b)
     def __rmul__(self, o): return self._bin(o, "x", _MUL, lambda a, b: a * b, True)
     def __truediv__(self, o): return self._bin(o, "/", _MUL, lambda a, b: Fraction(a) / b)
     def __rtruediv__(self, o): return self._bin(o, "/", _MUL, lambda a, b: Fraction(a) / b, True)
 
-    # comparisons and int() use the value, so rules can branch on terms
+    # comparisons, truth and int() use the value, so rules can branch on terms
+    def __bool__(self): return bool(self.value)
     def __int__(self): return int(self.value)
     def __index__(self): return int(self.value)
     def __eq__(self, o): return self.value == as_term(o).value

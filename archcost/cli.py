@@ -53,6 +53,12 @@ def output_options(f):
     return f
 
 
+def units_option(f):
+    """--units for every report's memory: KB as the lecture's (1024 bytes), MB, GB (1024-based)."""
+    return click.option("--units", default="KB", show_default=True, type=click.Choice(["KB", "MB", "GB"]),
+                        help="Memory unit, 1024-based as the lecture's KB (MB = 1024 KB).")(f)
+
+
 def analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes):
     from . import analyze
     from .spec.loader import parse_setting
@@ -125,6 +131,20 @@ def ops():
 
     for name, op in sorted(all_ops().items()):
         click.echo(f"{name:16} {op.kind:8} {op.doc}")
+
+
+@cli.command()
+@click.argument("network")
+@click.argument("layers", nargs=-1)
+@network_options
+@output_options
+@units_option
+def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units):
+    """The worked arithmetic of LAYERS of NETWORK (all layers when none is named), step by step."""
+    from .render.explain import render_explain
+
+    report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
+    write_output(render_explain(report, layers, fmt, units), output, force)
 
 
 def main(argv=None):

@@ -205,8 +205,9 @@ def window_out(size, kernel, stride, pad_begin, pad_end, dilation=1, ceil_mode=F
     >>> window_out(112, 3, 2, 0, 0, ceil_mode=True)[0]   # GoogLeNet's ceil-mode pools
     56
     """
-    span_k = dilation * (kernel - 1) + 1
-    padded = size + pad_begin + pad_end
+    # written so that a worked explanation reads as the lecture's: '(227 + 2 x 2 - 11) / 4 + 1'
+    span_k = kernel if dilation == 1 else dilation * (kernel - 1) + 1
+    padded = size + 2 * pad_begin if pad_begin == pad_end else size + pad_begin + pad_end
     if value(padded) < value(span_k):
         raise ArchcostError(
             f"kernel {value(span_k)} is larger than the padded input {value(padded)} along {axis} "

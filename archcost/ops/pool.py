@@ -88,7 +88,7 @@ class AdaptiveAvgPool(Op):
     def flops(self, a, ins, out, bias_flops=True):
         _, h, w = (value(d) for d in ins[0])
         # the windows may overlap (e.g. 13 -> 6), so add up their real lengths
-        return ins[0][0] * _adaptive_total(h, a["size"][0]) * _adaptive_total(w, a["size"][1])
+        return ins[0][0] * _adaptive_total(h, value(a["size"][0])) * _adaptive_total(w, value(a["size"][1]))
 
     def cells(self, a):
         return {"kernel": f"adaptive {show_pair(a['size'])}"}

@@ -16,19 +16,39 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..arith import prod
+from ..arith import elements
 from ..conventions import Conventions
 from ..ops import get_op
 
 
+def layer_costs(op, a, ins, out, conv: Conventions = Conventions()) -> tuple:
+    """One layer's (params, flops, memory in KB): its op's rules, the batch and the bytes per element.
+
+    Fed :class:`~archcost.arith.Term` shapes and attributes, it returns the worked arithmetic
+    (``archcost explain``); on ints, exact counts.
+
+    >>> from archcost.ops import get_op
+    >>> conv = get_op("conv")
+    >>> layer_costs(conv, conv.coerce({"out": 64, "kernel": 11, "stride": 4, "pad": 2}), [(3, 227, 227)], (64, 56, 56))
+    (23296, 73056256, 784.0)
+    """
+    params = op.params(a, ins, out)
+    flops = op.flops(a, ins, out, conv.bias_flops)
+    if conv.batch != 1:
+        flops = flops * conv.batch
+    if op.inplace:
+        return params, flops, 0.0
+    memory = elements(out) * conv.bytes_per_element
+    if conv.batch != 1:
+        memory = memory * conv.batch
+    return params, flops, memory / conv.kb
+
+
 def compute_costs(g: nx.DiGraph, conv: Conventions = Conventions()) -> None:
-    scale = conv.bytes_per_element * conv.batch / conv.kb
     for name, data in g.nodes(data=True):
         op = get_op(data["op"])
-        a, ins, out = data["attrs"], data["input_shapes"], data["shape"]
         if op.kind == "io":
             data.update(params=0, flops=0, memory_kb=0.0)
             continue
-        data["params"] = int(op.params(a, ins, out))
-        data["flops"] = int(op.flops(a, ins, out, conv.bias_flops)) * conv.batch
-        data["memory_kb"] = 0.0 if op.inplace else prod(out) * scale
+        params, flops, memory = layer_costs(op, data["attrs"], data["input_shapes"], data["shape"], conv)
+        data.update(params=int(params), flops=int(flops), memory_kb=float(memory))

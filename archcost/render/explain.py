@@ -1,0 +1,190 @@
+"""`archcost explain`: the worked arithmetic of a layer, step by step, as the lecture writes it.
+
+Nothing here knows a formula. The layer's own op rules (shape, params, flops)
+and the costs pass's :func:`~archcost.passes.costs.layer_costs` are run again
+on :class:`~archcost.arith.Term` values built from the layer's input shapes and
+attributes, and the terms' texts and steps are printed: an explanation cannot
+drift from the number it explains, and every op, including ones registered
+later, explains itself.
+
+>>> import archcost
+>>> print(explain_layer(archcost.analyze("alexnet"), "conv1"))
+conv1 (conv): 2-D convolution: out filters of kernel K over C_in/groups channels
+  input            3x227x227; out 64, kernel 11, stride 4, pad 2
+  H', W'           (227 + 2 x 2 - 11) / 4 + 1 = 56
+  output elements  64 x 56 x 56 = 200,704
+  memory (KB)      200,704 x 4 / 1024 = 784
+  parameters       64 x 3 x 11 x 11 + 64 = 23,296
+  FLOPs            200,704 x (3 x 11 x 11 + 1) = 200,704 x 364 = 73,056,256
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ..arith import Term, fmt, value
+from ..errors import ArchcostError
+from ..ops import get_op
+from ..ops.base import REQUIRED, show_pair, suggest
+from ..passes.costs import layer_costs
+from ..report import Layer, Report
+from .formats import emit
+from .table import describe, shape_text
+from .units import memory_term, units_note
+
+HEADERS = ["layer", "quantity", "working", "value"]
+
+
+@dataclass(frozen=True)
+class Working:
+    """One layer's explanation: ``lines`` of (quantity, worked arithmetic, value)."""
+
+    layer: str
+    op: str
+    doc: str
+    lines: tuple
+    notes: tuple
+
+    def to_dict(self) -> dict:
+        return {"layer": self.layer, "op": self.op, "doc": self.doc, "notes": list(self.notes),
+                "lines": [{"quantity": q, "working": w, "value": _plain(v)} for q, w, v in self.lines]}
+
+
+def _plain(v):
+    """A worked value as json and csv hold it: 784 (an exact Fraction) -> 784, 182.25 stays a float."""
+    if isinstance(v, (int, str)):
+        return v
+    return int(v) if v == int(v) else float(v)
+
+
+def _term(v):
+    """Attributes and shapes as terms: ints (not bools) become Term atoms, tuples element-wise."""
+    if isinstance(v, bool) or not isinstance(v, (int, tuple)):
+        return v
+    return tuple(_term(x) for x in v) if isinstance(v, tuple) else Term(v)
+
+
+def _atoms(shape) -> tuple:
+    """A fresh term per dimension: the next rule starts from the numbers, not their history."""
+    return tuple(Term(value(d)) for d in shape)
+
+
+def _attr_text(op, attrs) -> str:
+    """The attributes that differ from the op's defaults: 'out 64, kernel 11, stride 4, pad 2'."""
+    shown = []
+    for key, spec in op.attrs.items():
+        v = attrs.get(key)
+        default = None if spec.default is REQUIRED else spec.coerce(key, spec.default)
+        if spec.default is REQUIRED or v != default:
+            shown.append(f"{key} {str(v).lower() if isinstance(v, bool) else show_pair(v)}")
+    return ", ".join(shown)
+
+
+def _dim_names(rank: int) -> list[str]:
+    return ["C'", "H'", "W'"] if rank == 3 else ["N'"] if rank == 1 else [f"dim {i}'" for i in range(rank)]
+
+
+def _shape_lines(out) -> list[tuple]:
+    """'H', W'  (227 + 2 x 2 - 11) / 4 + 1 = 56' for each output dimension that was worked out."""
+    lines: list[tuple] = []
+    for name, d in zip(_dim_names(len(out)), out):
+        d = d if isinstance(d, Term) else Term(d)
+        if d.text == fmt(d.value):
+            continue
+        if lines and lines[-1][1] == d.result():   # H and W worked out alike
+            lines[-1] = (f"{lines[-1][0]}, {name}", lines[-1][1], lines[-1][2])
+        else:
+            lines.append((name, d.result(), d.value))
+    return lines
+
+
+def work(layer: Layer, report: Report, units: str = "KB") -> Working:
+    """Run ``layer``'s rules on terms and collect the worked lines.
+
+    >>> import archcost
+    >>> w = work(archcost.analyze("alexnet").layer("pool1"), archcost.analyze("alexnet"))
+    >>> [line[1] for line in w.lines if line[0] == "H', W'"]
+    ['floor((56 - 3) / 2 = 26.5) + 1 = 27']
+    """
+    op = get_op(layer.op)
+    a = {k: _term(v) for k, v in layer.attrs.items()}
+    ins = [_atoms(s) for s in layer.input_shapes]
+    notes: list[str] = []
+    out = op.shape(a, ins, notes.append)
+    lines = [("input", "; ".join(filter(None, [", ".join(shape_text(s) for s in layer.input_shapes),
+                                                 _attr_text(op, layer.attrs)])), "")]
+    lines += _shape_lines(out)
+    params, flops, memory = layer_costs(op, a, ins, _atoms(out), report.conventions)
+    seen = set()
+    for label, t in ((f"memory ({units})", memory_term(memory, units)), ("parameters", params), ("FLOPs", flops)):
+        t = t if isinstance(t, Term) else Term(t)
+        for step in t.steps:
+            if step not in seen:
+                seen.add(step)
+                lines.append((step[0] or "step", step[1], ""))
+        lines.append((label, t.result(), t.value))
+    if op.inplace:
+        notes.append("in place: it overwrites its input, so it has no memory of its own")
+    return Working(layer.name, layer.op, op.doc, tuple(lines), tuple(notes))
+
+
+def _find(report: Report, name: str) -> Layer:
+    try:
+        return report.layer(name)
+    except KeyError:
+        names = [x.name for x in report.layers]
+        raise ArchcostError(f"{report.network} has no layer '{name}'",
+                            suggest(name, names) or f"its layers are: {', '.join(names[:12])}"
+                            + (", ..." if len(names) > 12 else "")) from None
+
+
+def _text(w: Working) -> str:
+    width = max(len(q) for q, _, _ in w.lines) + 2
+    body = [f"{w.layer} ({w.op}): {w.doc}"]
+    body += [f"  {q:<{width - 2}}  {text}".rstrip() for q, text, _ in w.lines]
+    body += [f"  note: {n}" for n in w.notes]
+    return "\n".join(body)
+
+
+def explain_layer(report: Report, name: str, units: str = "KB") -> str:
+    """The worked arithmetic of one layer as text (see the module docstring for conv1).
+
+    >>> import archcost
+    >>> print(explain_layer(archcost.analyze("alexnet", bias_flops=False), "conv1").splitlines()[-1])
+      FLOPs            200,704 x 3 x 11 x 11 = 200,704 x 363 = 72,855,552
+    """
+    return _text(work(_find(report, name), report, units))
+
+
+def footer(report: Report, units: str = "KB") -> str:
+    c = report.conventions
+    flops = "multiply-adds incl. the bias add" if c.bias_flops else "multiply-adds without the bias add"
+    batch = f"; memory and FLOPs x batch {c.batch}" if c.batch != 1 else ""
+    return (f"FLOPs: {flops}; memory: output elements x {c.bytes_per_element} bytes ({c.dtype}); "
+            f"{units_note(units)}{batch}")
+
+
+def render_explain(report: Report, names=(), fmt: str = "text", units: str = "KB") -> str:
+    """Explain the named layers (all layers when ``names`` is empty) in any report format.
+
+    >>> import archcost
+    >>> print(render_explain(archcost.analyze("alexnet"), ["fc8"], "csv"), end="")
+    layer,quantity,working,value
+    fc8,input,4096; out 1000,
+    fc8,memory (KB),1000 x 4 / 1024 = 3.9062,3.90625
+    fc8,parameters,"1000 x 4096 + 1000 = 4,097,000",4097000
+    fc8,FLOPs,"1000 x (4096 + 1) = 1000 x 4097 = 4,097,000",4097000
+    """
+    layers = [_find(report, n) for n in names] if names else list(report.layers)
+    works = [work(x, report, units) for x in layers]
+    if fmt == "json":
+        doc = {"network": report.network, "conventions": report.conventions.to_dict(), "units": units,
+               "layers": [w.to_dict() for w in works]}
+        return json.dumps(doc, indent=2) + "\n"
+    if fmt == "text":
+        return "\n\n".join([describe(report)] + [_text(w) for w in works] + [footer(report, units)]) + "\n"
+    rows = [[w.layer, q, t, _plain(v)] for w in works for q, t, v in w.lines]
+    rows += [[w.layer, "note", n, ""] for w in works for n in w.notes]
+    return emit(HEADERS, rows, fmt, title=describe(report) if fmt != "csv" else None,
+                notes=[footer(report, units)] if fmt != "csv" else ())
