@@ -1,10 +1,25 @@
-"""Convolution: ``conv`` (with groups and dilation; depthwise is groups = C_in)."""
+"""Convolution: ``conv`` (with groups and dilation; depthwise is groups = C_in).
+
+A connection table (``table``) gives partial connectivity, as LeNet-5's C3
+(LeCun et al. 1998, Table I): one list per filter of the input maps it reads.
+Parameters and FLOPs then count only the connected maps:
+
+>>> from archcost.ops import get_op
+>>> conv = get_op("conv")
+>>> a = conv.coerce({"out": 2, "kernel": 5, "table": [[0, 1, 2], [1, 2, 3, 4]]})
+>>> out = conv.shape(a, [(6, 14, 14)]); out
+(2, 10, 10)
+>>> conv.params(a, [(6, 14, 14)], out)      # (3 + 4) x 5 x 5 + 2
+177
+>>> conv.flops(a, [(6, 14, 14)], out)       # 10 x 10 x 177
+17700
+"""
 
 from __future__ import annotations
 
 from ..arith import elements, floor_div
 from ..errors import ArchcostError
-from .base import Attr, Op, need_rank, register, show_pair, spatial
+from .base import COERCE, Attr, Op, need_rank, register, show_pair, spatial
 
 
 def conv_weights_per_output(a, c_in):
@@ -12,6 +27,26 @@ def conv_weights_per_output(a, c_in):
     g = a["groups"]
     per_group = c_in if g == 1 else floor_div(c_in, g)
     return per_group * a["kernel"][0] * a["kernel"][1]
+
+
+def _table(name, v):
+    """[[0, 1, 2], [1, 2, 3], ...] -> a tuple of tuples: for each filter, the input maps it reads."""
+    fix = "write one list of input map indexes per filter, e.g. table: [[0, 1, 2], [1, 2, 3]]"
+    if not isinstance(v, (list, tuple)) or not v:
+        raise ArchcostError(f"attribute '{name}' must be a list of lists of input maps, got {v!r}", fix)
+    rows = []
+    for j, entry in enumerate(v):
+        if not isinstance(entry, (list, tuple)) or not entry:
+            raise ArchcostError(f"attribute '{name}': filter {j} must list the input maps it reads, got {entry!r}", fix)
+        maps = tuple(COERCE["count"](name, m) for m in entry)
+        if len(set(maps)) != len(maps):
+            raise ArchcostError(f"attribute '{name}': filter {j} lists an input map twice ({list(maps)})",
+                                "list each input map once")
+        rows.append(maps)
+    return tuple(rows)
+
+
+COERCE["table"] = _table   # the attribute kind of `table`
 
 
 @register
@@ -27,7 +62,17 @@ class Conv(Op):
         "dilation": Attr("pair", 1, "dilation D: the kernel spans D x (K - 1) + 1"),
         "groups": Attr("size", 1, "channel groups (C_in for a depthwise conv)"),
         "bias": Attr("bool", True, "one bias per filter"),
+        "table": Attr("table", None, "connection table: for each filter, the input maps it reads (LeNet-5's C3)"),
     }
+
+    def finish(self, a):
+        table = a["table"]
+        if table is not None and len(table) != a["out"]:
+            raise ArchcostError(f"the connection table has {len(table)} entries for {a['out']} filters",
+                                "give one list of input maps per filter")
+        if table is not None and a["groups"] != 1:
+            raise ArchcostError("a connection table and groups both choose the input maps: give only one",
+                                "drop 'groups' (a table can express any grouping)")
 
     def shape(self, a, ins, warn=lambda m: None):
         (x,) = ins
@@ -37,14 +82,32 @@ class Conv(Op):
         if int(c) % g or a["out"] % g:
             raise ArchcostError(f"groups {g} must divide both the input channels {int(c)} and the filters {a['out']}",
                                 "change 'groups' or the channel counts")
+        for j, maps in enumerate(a["table"] or ()):
+            if max(maps) >= int(c):
+                raise ArchcostError(f"filter {j} of the connection table reads input map {max(maps)}, "
+                                    f"but the input has {int(c)} maps (0 to {int(c) - 1})",
+                                    "fix the table, or the previous layer's filters")
         oh, ow = spatial(a, h, w, warn)
         return (a["out"], oh, ow)
 
+    def weights(self, a, ins):
+        """All filters' weights (without biases)."""
+        if a["table"] is not None:
+            connections = sum(len(maps) for maps in a["table"])   # LeNet-5's C3: 60 of 16 x 6
+            return connections * a["kernel"][0] * a["kernel"][1]
+        return a["out"] * conv_weights_per_output(a, ins[0][0])
+
     def params(self, a, ins, out):
-        weights = a["out"] * conv_weights_per_output(a, ins[0][0])
+        weights = self.weights(a, ins)
         return weights + a["out"] if a["bias"] else weights
 
     def flops(self, a, ins, out, bias_flops=True):
+        if a["table"] is not None:
+            # filters read different numbers of maps: every output position uses every weight once
+            per_position = self.weights(a, ins)
+            if a["bias"] and bias_flops:
+                per_position = per_position + a["out"]
+            return elements(out[1:], "output positions") * per_position
         per_output = conv_weights_per_output(a, ins[0][0])
         if a["bias"] and bias_flops:
             per_output = per_output + 1
