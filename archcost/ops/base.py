@@ -204,11 +204,14 @@ def window_out(size, kernel, stride, pad_begin, pad_end, dilation=1, ceil_mode=F
     (112, 0)
     >>> window_out(112, 3, 2, 0, 0, ceil_mode=True)[0]   # GoogLeNet's ceil-mode pools
     56
+    >>> window_out(2, 3, 2, 0, 0, ceil_mode=True)[0]     # one window, over the end of a 2-wide map
+    1
     """
     # written so that a worked explanation reads as the lecture's: '(227 + 2 x 2 - 11) / 4 + 1'
     span_k = kernel if dilation == 1 else dilation * (kernel - 1) + 1
     padded = size + 2 * pad_begin if pad_begin == pad_end else size + pad_begin + pad_end
-    if value(padded) < value(span_k):
+    # torch: a ceil-mode window may hang over the end if it starts inside (SqueezeNet at its 21 x 21 minimum)
+    if value(padded) < value(span_k) - (value(stride) - 1 if ceil_mode else 0):
         raise ArchcostError(
             f"kernel {value(span_k)} is larger than the padded input {value(padded)} along {axis} "
             f"({value(size)} + {value(pad_begin)} + {value(pad_end)})",
