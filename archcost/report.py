@@ -68,7 +68,8 @@ class Layer:
         if self.folded:
             d["folded"] = list(self.folded)
         for k, v in self.attrs.items():
-            d.setdefault(k, _jsonable(v))
+            if v is not None:  # an unset optional attribute (a conv's connection table) is not data
+                d.setdefault(k, _jsonable(v))
         return d
 
 
