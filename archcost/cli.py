@@ -147,6 +147,31 @@ def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_
     write_output(render_explain(report, layers, fmt, units), output, force)
 
 
+@cli.command()
+@click.argument("networks", nargs=-1, required=True)
+@network_options
+@output_options
+@units_option
+@click.option("--until", "until", multiple=True, metavar="[NET:]RES|LAYER",
+              help="Only the layers before the spatial size first drops below RES, or up to LAYER.")
+@click.option("--reach", multiple=True, metavar="[NET:]RES",
+              help="Only the layers up to the first output of RES or less (GoogLeNet's stem: --reach 28).")
+@click.option("--part", "part_name", default="all", show_default=True,
+              type=click.Choice(["all", "features", "classifier"]),
+              help="classifier: the layers after the last output larger than 1x1; features: the rest.")
+@click.option("--stages/--no-stages", default=True, show_default=True, help="Also compare stage by stage.")
+def compare(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units,
+            until, reach, part_name, stages):
+    """Budgets of NETWORKS side by side (vgg16 googlenet, vgg16@3x160x160 ...), with ratios against the first.
+
+    Options for one network take a NET: prefix (--set resnet50:classes=10, --until googlenet:pool2)."""
+    from .render.compare import load_networks, render_compare
+
+    nets = load_networks(networks, settings, until, reach, part_name, input=input_, bias_flops=not no_bias_flops,
+                         dtype=dtype, batch=batch, max_nodes=max_nodes)
+    write_output(render_compare(nets, fmt, units, stages), output, force)
+
+
 def main(argv=None):
     cli.main(args=argv, prog_name="archcost")
 
