@@ -68,8 +68,8 @@ def analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch,
                    dtype=dtype, batch=batch, max_nodes=max_nodes)
 
 
-def write_output(text: str, output: str | None, force: bool) -> None:
-    """Print, or write the file whole (temporary file + rename) or not at all."""
+def write_output(text: str | bytes, output: str | None, force: bool) -> None:
+    """Print, or write the file whole (temporary file + rename) or not at all (bytes for PDF)."""
     if not output:
         click.echo(text, nl=False)
         return
@@ -80,7 +80,7 @@ def write_output(text: str, output: str | None, force: bool) -> None:
         raise ArchcostError(f"the folder of '{output}' does not exist", "create it first")
     tmp = f"{output}.tmp{os.getpid()}"
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with (open(tmp, "wb") if isinstance(text, bytes) else open(tmp, "w", encoding="utf-8")) as fh:
             fh.write(text)
         os.replace(tmp, output)
     finally:
@@ -145,6 +145,75 @@ def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_
 
     report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
     write_output(render_explain(report, layers, fmt, units), output, force)
+
+
+@cli.command()
+@click.argument("network", required=False)
+@network_options
+@click.option("-o", "--output", "folder", metavar="FOLDER", help="Write the files into FOLDER (created if missing).")
+@click.option("--format", "formats", default="markdown,html", show_default=True,
+              help="Comma list of markdown, html, latex, pdf (pip install 'archcost[pdf]'), or all.")
+@click.option("--blank", default="output,memory,params,flops", show_default=True,
+              help="The table's column groups to leave blank.")
+@click.option("--blank-rate", type=float, help="Leave only this share of those cells blank, drawn at random (e.g. 0.4).")
+@click.option("--rows", help="Only these rows get blanks, e.g. conv1,pool1.")
+@click.option("--seed", default=0, show_default=True, type=int, help="The same seed gives the same files, byte for byte.")
+@click.option("--variants", default=0, type=click.IntRange(0, 500), help="One different network per student.")
+@click.option("--vary", multiple=True, metavar="KNOB=LO:HI",
+              help="Bound the variants' draws: input, filters, kernel, stride (or KNOB=off).")
+@click.option("--allow-floor", is_flag=True, help="Let variants keep divisions that are not whole.")
+@click.option("--exercise", "exercises", multiple=True, metavar="NAME", help="An exercise (repeatable); default: table.")
+@click.option("--list-exercises", is_flag=True, help="Show the exercises and stop.")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, folder, formats, blank, blank_rate,
+              rows, seed, variants, vary, allow_floor, exercises, list_exercises, force):
+    """A worksheet on NETWORK with blanks, its answer key (worked arithmetic), key.json and answers CSVs."""
+    from .spec.loader import parse_setting
+    from .worksheet import list_exercises as listing
+    from .worksheet import make_sheets, parse_formats, worksheet_files
+    from .worksheet.table import parse_groups
+
+    if list_exercises:
+        click.echo(listing(), nl=False)
+        return
+    if not folder:
+        raise ArchcostError("no output folder", "give one with -o, e.g. -o out/")
+    sheets = make_sheets(network, exercises, seed, variants, vary, allow_floor, parse_groups(blank), blank_rate,
+                         tuple(rows.split(",")) if rows else None, input_, dict(parse_setting(s) for s in settings),
+                         max_nodes=max_nodes, bias_flops=not no_bias_flops, dtype=dtype, batch=batch)
+    files = {os.path.join(folder, name): body for name, body in
+             worksheet_files(sheets, parse_formats(formats)).items()}
+    clash = [p for p in files if os.path.exists(p)]
+    if clash and not force:
+        raise ArchcostError(f"'{clash[0]}' already exists ({len(clash)} of the {len(files)} files)",
+                            "pass --force to overwrite them, or choose another folder")
+    os.makedirs(folder, exist_ok=True)
+    for path, body in files.items():
+        write_output(body, path, True)
+    click.echo(f"wrote {len(files)} files to {folder}: {len(sheets)} sheet(s), their keys, answers CSVs and key.json")
+
+
+@cli.command()
+@click.argument("key", type=click.Path(dir_okay=False))
+@click.argument("answers", nargs=-1, required=True)
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "csv", "json"]),
+              help="csv: one gradebook row per file; json: every mark.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.pass_context
+def grade(ctx, key, answers, fmt, output, force):
+    """Grade ANSWERS (answers CSVs, or folders of them) against KEY, the worksheet's key.json.
+
+    Exit status 2 when a file or a row had a problem (each named on stderr), after grading the rest."""
+    from .worksheet.grade import grade_files, render_grades
+
+    results = grade_files(key, answers)
+    problems = [p for r in results for p in r.problems]
+    for p in problems:
+        click.echo(f"problem: {p}", err=True)
+    write_output(render_grades(results, fmt), output, force)
+    if problems:
+        ctx.exit(2)
 
 
 @cli.command()

@@ -1,0 +1,159 @@
+"""A class's worksheets: one sheet per student variant, the key.json, the answers templates, the files.
+
+>>> sheets = make_sheets("alexnet", groups=("memory",), rows=("conv1", "pool1"))
+>>> [(b.id, b.shown()) for b in sheets[0].blanks()]
+[('conv1.memory', '784'), ('pool1.memory', '182')]
+>>> sorted(worksheet_files(sheets, ["markdown"]))
+['answers-alexnet-s0.csv', 'key-alexnet-s0.md', 'key.json', 'worksheet-alexnet-s0.md']
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+
+from .. import __version__
+from ..conventions import Conventions
+from ..errors import ArchcostError
+from ..ops import get_op
+from ..ops.base import suggest
+from .exercises import EXERCISES, Context
+from .model import Sheet
+from .render import EXTENSIONS, FORMATS, render
+
+KEY_FORMAT = "archcost worksheet key"
+ANSWER_COLUMNS = ["variant", "n", "cell", "question", "unit", "answer"]
+_PLAIN_OPS = {"input", "conv", "maxpool", "avgpool", "fc", "flatten", "relu"}   # the conventions cover these
+
+
+def conventions_text(conv: Conventions, report=None) -> tuple:
+    """The rules the student must count by, from the sheet's conventions (and its network's ops)."""
+    bias = ("plus one bias add per output element (AlexNet conv1: 200,704 x (3x11x11 + 1))" if conv.bias_flops
+            else "without the bias add (AlexNet conv1: 200,704 x 3x11x11)")
+    lines = [f"Tensors are C x H x W for one image{f', batch {conv.batch}' if conv.batch != 1 else ''}.",
+             "Output size of a conv or pool: H' = floor((H + 2P - K) / S) + 1: round down when the division "
+             "is not whole.",
+             f"Memory of a layer: its output elements x {conv.bytes_per_element} bytes ({conv.dtype}) / {conv.kb}; "
+             f"KB = {conv.kb} bytes. ReLUs run in place: they are folded into the row before them.",
+             "Parameters: conv C_out x C_in x K x K + C_out (one bias per filter); FC out x in + out; "
+             "pooling and flatten have none.",
+             f"FLOPs are multiply-adds, one per weight used, {bias}. Pooling: output elements x K x K.",
+             "Rounding: memory in whole KB, parameters in thousands (k), FLOPs in millions (M), halves up "
+             "(253.5 -> 254); the exact count is right too."]
+    if report is not None:
+        extra = sorted({x.op for x in report.layers} - _PLAIN_OPS)
+        lines += [f"{name}: {get_op(name).doc}." for name in extra]
+        if any(x.attrs.get("ceil_mode") for x in report.layers):
+            lines.append("Pools marked ceil_mode round the output size up instead of down.")
+    return tuple(lines)
+
+
+INSTRUCTIONS = (
+    "Write your name above and keep the sheet id: your numbers are your own.",
+    "Fill in every numbered blank, in the unit of its column or question, rounded as the conventions say.",
+    "Show your working: the arithmetic counts as much as the number.",
+    "Handing in a file? Fill the 'answer' column of your answers CSV, one row per blank, and change nothing else.",
+)
+
+
+def _exercises(names) -> list:
+    out = []
+    for n in names or ("table",):
+        if n not in EXERCISES:
+            raise ArchcostError(f"no exercise called '{n}'",
+                                suggest(n, EXERCISES) or "run 'archcost worksheet --list-exercises'")
+        out.append(EXERCISES[n])
+    return out
+
+
+def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int = 0, vary=(),
+                allow_floor: bool = False, groups=None, rate=None, rows=None, input=None, settings=None,
+                max_nodes=None, **conventions) -> list[Sheet]:
+    """One sheet, or one per variant: the same arguments and ``seed`` give the same sheets.
+
+    ``conventions`` are :func:`archcost.analyze`'s keywords (bias_flops, dtype, batch)."""
+    from .. import analyze
+    from .variants import draw_variants
+
+    chosen = _exercises(exercises)
+    if network and not any(e.needs_network for e in chosen):
+        raise ArchcostError(f"the exercise(s) {', '.join(e.name for e in chosen)} bring their own networks",
+                            f"drop '{network}', or add --exercise table or --exercise findings")
+    needs = any(e.needs_network for e in chosen)
+    if needs and not network:
+        raise ArchcostError(f"exercise '{next(e.name for e in chosen if e.needs_network)}' needs a network",
+                            "name one: archcost worksheet alexnet ...")
+    if rate is not None and not 0 < rate <= 1:
+        raise ArchcostError(f"--blank-rate {rate} is not in (0, 1]", "write e.g. --blank-rate 0.4")
+    if needs and variants:
+        drawn = draw_variants(network, variants, seed, vary, allow_floor, input, settings, max_nodes, **conventions)
+        reports = [(v.report, v.changes) for v in drawn]
+    elif needs:
+        reports = [(analyze(network, input=input, settings=settings, max_nodes=max_nodes, **conventions), {})]
+    else:
+        reports = [(None, {})] * max(variants, 1)
+    base = reports[0][0].network if needs else chosen[0].name
+    options = {"groups": groups, "rate": rate, "rows": rows}
+    sheets = []
+    for i, (report, changes) in enumerate(reports, 1):
+        sid = f"{base}-s{seed}" + (f"-{i:02d}" if variants else "")
+        ctx = Context(random.Random(f"archcost-worksheet:{seed}:{i}"), bool(variants), report, conventions, options)
+        sections = tuple(e.build(ctx) for e in chosen)
+        conv = report.conventions if report else Conventions(**conventions)
+        names = [e.name for e in chosen]
+        title = sections[0].title if not report else report.title + (f": {', '.join(names)}" if names != ["table"] else "")
+        info = {"seed": seed, "exercises": names, "conventions": conv.to_dict()}
+        if report:
+            info.update(network=report.network, input=list(report.input), changes=changes)
+        sheets.append(Sheet(sid, f"Worksheet: {title}", INSTRUCTIONS, conventions_text(conv, report), sections, info))
+    return sheets
+
+
+def key_json(sheets) -> str:
+    """The machine-readable key of every sheet: what ``archcost grade`` reads."""
+    doc = {"format": KEY_FORMAT, "version": 1, "archcost": __version__, "sheets": [s.key_dict() for s in sheets]}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def answers_template(sheet: Sheet) -> str:
+    """The CSV a student fills in: one row per blank, the 'answer' column empty."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(ANSWER_COLUMNS)
+    for n, b in enumerate(sheet.blanks(), 1):
+        w.writerow([sheet.id, n, b.id, b.label, b.unit, ""])
+    return buf.getvalue()
+
+
+def parse_formats(text: str) -> list[str]:
+    """'markdown,pdf' or 'all' -> the formats, checked."""
+    names = list(FORMATS) if text.strip() == "all" else [f.strip() for f in text.split(",") if f.strip()]
+    aliases = {"md": "markdown", "tex": "latex", "htm": "html"}
+    names = [aliases.get(n, n) for n in names]
+    for n in names:
+        if n not in FORMATS:
+            raise ArchcostError(f"--format {n}: no such worksheet format",
+                                suggest(n, FORMATS) or f"use some of {', '.join(FORMATS)}, or all")
+    return list(dict.fromkeys(names)) or ["markdown"]
+
+
+def worksheet_files(sheets, formats) -> dict:
+    """Every file of a class, name -> text (bytes for PDF): worksheets and keys in each format,
+    one answers template per sheet, and key.json."""
+    files = {}
+    for s in sheets:
+        for fmt in formats:
+            ext = EXTENSIONS[fmt]
+            files[f"worksheet-{s.id}.{ext}"] = render(s, fmt)
+            files[f"key-{s.id}.{ext}"] = render(s, fmt, key=True)
+        files[f"answers-{s.id}.csv"] = answers_template(s)
+    files["key.json"] = key_json(sheets)
+    return files
+
+
+def list_exercises() -> str:
+    width = max(map(len, EXERCISES)) + 2
+    return "".join(f"{e.name:<{width}}{e.title}{'  [needs a network]' if e.needs_network else ''}\n"
+                   for e in EXERCISES.values())

@@ -1,0 +1,242 @@
+"""Grading: students' answers CSVs against the key.json the worksheet wrote, one file or a class.
+
+An answer is right when, in its blank's unit, it rounds half up to the key's
+figure (784, 784.0, "784 KB" and 783.6 for 784 KB; "23k" for 23 k), or when
+it is one of the exact counts the key accepts (23,296 in the params (k)
+column). A word answer (a layer name) matches ignoring case and spaces.
+Answers left empty are wrong, not problems.
+
+Problems are reported as one line naming the file and the row, never as a
+traceback, and one bad file never stops the rest of the class: an empty file,
+missing columns or an unknown variant id leave that file ungraded; a bad row
+(text where a number belongs, a cell the key does not have, a cell given
+twice, a second variant) is marked wrong and the rest of the file is graded.
+``archcost grade`` exits with 2 when any problem was reported, after grading
+everything it could, and 0 otherwise.
+
+>>> key = {"v": {"id": "v", "blanks": [{"n": 1, "cell": "conv1.memory", "label": "conv1: memory (KB)",
+...        "exact": 784.0, "rounded": 784, "unit": "KB", "decimals": 0, "accept": []}]}}
+>>> [m.right for m in grade_text("a.csv", "variant,cell,answer\\nv,conv1.memory,784 KB\\n", key).marks]
+[True]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..errors import ArchcostError
+from ..render.formats import emit, half_up
+from .build import KEY_FORMAT
+
+UNITS = {"": {""}, "KB": {"", "kb", "kib", "kbytes"}, "k": {"", "k", "thousand"},
+         "M": {"", "m", "mflop", "mflops", "million", "mflop(s)"}, "%": {"", "%", "percent"}}
+_NUMBER = re.compile(r"^([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?)\s*([A-Za-z%()]*)$")
+
+
+@dataclass(frozen=True)
+class Mark:
+    n: int
+    cell: str
+    label: str
+    answer: str
+    expected: str
+    right: bool
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    file: str
+    variant: str | None
+    marks: tuple = ()
+    problems: tuple = ()
+
+    @property
+    def right(self) -> int:
+        return sum(m.right for m in self.marks)
+
+    @property
+    def score(self) -> float | None:
+        return round(100 * self.right / len(self.marks), 1) if self.marks else None
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "variant": self.variant, "right": self.right, "total": len(self.marks),
+                "score": self.score, "problems": list(self.problems),
+                "marks": [{"n": m.n, "cell": m.cell, "answer": m.answer, "expected": m.expected,
+                           "right": m.right, **({"why": m.why} if m.why else {})} for m in self.marks]}
+
+
+def load_key(path: str) -> dict:
+    """key.json -> {variant id: sheet}; a file that is not a worksheet key is an error."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArchcostError(f"cannot read the key '{path}': {exc}", "give the key.json that archcost worksheet wrote",
+                            file=path) from None
+    if not isinstance(doc, dict) or doc.get("format") != KEY_FORMAT or not isinstance(doc.get("sheets"), list):
+        raise ArchcostError(f"'{path}' is not a worksheet key", "give the key.json that archcost worksheet wrote",
+                            file=path)
+    return {s["id"]: s for s in doc["sheets"]}
+
+
+def parse_number(text: str) -> tuple[Fraction, str] | None:
+    """'23,296' -> (23296, ''); '784 KB' -> (784, 'kb'); '54,25' -> (54.25, ''); 'abc' -> None."""
+    t = text.strip().replace("\u2212", "-")
+    if re.fullmatch(r"[-+]?\d+,\d{1,2}", t):      # a decimal comma: 54,25
+        t = t.replace(",", ".")
+    m = _NUMBER.match(t)
+    if not m or not re.search(r"\d", m.group(1)):
+        return None
+    return Fraction(m.group(1).replace(",", "")), m.group(2).lower()
+
+
+def _word(s) -> str:
+    return re.sub(r"\s+", "", str(s)).lower().replace("\u00d7", "x")
+
+
+def mark(blank: dict, answer: str) -> tuple[bool, str, bool]:
+    """(right, why, readable) for one answer against one blank of the key."""
+    expected = blank["rounded"]
+    if not answer.strip():
+        return False, "no answer", True
+    if isinstance(expected, str):
+        ok = _word(answer) == _word(expected)
+        return ok, "" if ok else "wrong", True
+    parsed = parse_number(answer)
+    if parsed is None:
+        return False, f"'{answer}' is not a number", False
+    x, unit = parsed
+    if unit not in UNITS.get(blank["unit"], {""}):
+        return False, f"the unit '{unit}' is not {blank['unit'] or 'a plain number'}", True
+    d = blank.get("decimals", 0)
+    if half_up(x * 10**d) == half_up(Fraction(str(expected)) * 10**d):
+        return True, "", True
+    if any(x == Fraction(str(a)) for a in blank.get("accept", [])):
+        return True, "", True
+    return False, "wrong", True
+
+
+def _expected(blank: dict) -> str:
+    r = blank["rounded"]
+    shown = r if isinstance(r, str) else f"{r:,}" if blank.get("decimals", 0) == 0 else f"{r:,.{blank['decimals']}f}"
+    return f"{shown} {blank['unit']}".rstrip()
+
+
+def _rows(name: str, text: str):
+    """The CSV's rows as dicts with their row numbers, or a problem."""
+    first = text.splitlines()[0] if text.strip() else ""
+    delim = ";" if ";" in first and "," not in first else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    header = [h.strip().lower() for h in next(reader)]
+    missing = [c for c in ("variant", "cell", "answer") if c not in header]
+    if missing:
+        return None, (f"{name}: row 1: the columns are {', '.join(header) or 'none'}; expected at least "
+                      "variant, cell and answer (the answers template the worksheet wrote)")
+    rows = []
+    for i, row in enumerate(reader, 2):
+        if any(c.strip() for c in row):
+            rows.append((i, {h: (row[j].strip() if j < len(row) else "") for j, h in enumerate(header)}))
+    return rows, None
+
+
+def grade_text(name: str, text: str, key: dict) -> Result:
+    """Grade one answers CSV given as text (``name`` is only for messages)."""
+    if not text.strip():
+        return Result(name, None, problems=(f"{name}: the file is empty; expected the answers template "
+                                            "(variant, cell, answer columns, one row per blank)",))
+    try:
+        rows, problem = _rows(name, text)
+    except csv.Error as exc:
+        return Result(name, None, problems=(f"{name}: not a readable CSV file ({exc})",))
+    if problem:
+        return Result(name, None, problems=(problem,))
+    if not rows:
+        return Result(name, None, problems=(f"{name}: no answer rows below the header",))
+    row0, first = rows[0]
+    variant = first["variant"]
+    if variant not in key:
+        known = ", ".join(list(key)[:3]) + (", ..." if len(key) > 3 else "")
+        return Result(name, variant, problems=(f"{name}: row {row0}: unknown variant '{variant}'; the key has {known}",))
+    blanks = {b["cell"]: b for b in key[variant]["blanks"]}
+    answers, problems = {}, []
+    for i, row in rows:
+        cell = row["cell"]
+        if row["variant"] != variant:
+            problems.append(f"{name}: row {i}: variant '{row['variant']}' after '{variant}'; one student per file")
+        elif cell not in blanks:
+            problems.append(f"{name}: row {i}: the key of {variant} has no cell '{cell}'")
+        elif cell in answers:
+            problems.append(f"{name}: row {i}: cell '{cell}' is answered twice; the first answer counts")
+        else:
+            answers[cell] = (i, row["answer"])
+    marks = []
+    for b in key[variant]["blanks"]:
+        i, answer = answers.get(b["cell"], (None, ""))
+        right, why, readable = mark(b, answer)
+        if not readable:
+            problems.append(f"{name}: row {i}: {why} (cell {b['cell']}, in {b['unit'] or 'a plain number'})")
+        marks.append(Mark(b["n"], b["cell"], b["label"], answer, _expected(b), right, why))
+    return Result(name, variant, tuple(marks), tuple(problems))
+
+
+def answer_files(paths) -> list[str]:
+    """Files as given; a folder gives its *.csv files, sorted."""
+    out = []
+    for p in paths:
+        if os.path.isdir(p):
+            out += sorted(os.path.join(p, f) for f in os.listdir(p) if f.lower().endswith(".csv"))
+        else:
+            out.append(p)
+    return out
+
+
+def grade_files(key_path: str, paths) -> list[Result]:
+    """Grade every answers file (folders expanded); unreadable files become problems, not errors."""
+    key = load_key(key_path)
+    results = []
+    for path in answer_files(paths):
+        try:
+            with open(path, "rb") as fh:
+                text = fh.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            results.append(Result(path, None, problems=(f"{path}: not a UTF-8 text file; save it as CSV (UTF-8)",)))
+            continue
+        except OSError as exc:
+            results.append(Result(path, None, problems=(f"{path}: cannot be read ({exc.strerror})",)))
+            continue
+        results.append(grade_text(path, text, key))
+    return results
+
+
+def render_grades(results, fmt: str = "text") -> str:
+    """Per-cell marks and a score per file (text), or one gradebook row per file (csv), or all (json)."""
+    from tabulate import tabulate
+
+    if fmt == "json":
+        return json.dumps({"files": [r.to_dict() for r in results]}, indent=2) + "\n"
+    if fmt == "csv":
+        rows = [[r.file, r.variant or "", r.right, len(r.marks), "" if r.score is None else r.score,
+                 " ".join(m.cell for m in r.marks if not m.right), len(r.problems)] for r in results]
+        return emit(["file", "variant", "right", "total", "score", "wrong", "problems"], rows, "csv")
+    out = []
+    for r in results:
+        if not r.marks:
+            out.append(f"{r.file}: not graded ({len(r.problems)} problem(s), see above)\n")
+            continue
+        out.append(f"{r.file}: variant {r.variant}: {r.right}/{len(r.marks)} right, score {r.score}%")
+        body = [[m.n, m.label, m.answer or "-", "right" if m.right else f"{m.why}: expected {m.expected}"]
+                for m in r.marks]
+        out.append(tabulate(body, headers=["n", "cell", "answer", "mark"], tablefmt="simple", disable_numparse=True,
+                            colalign=("right", "left", "right", "left")) + "\n")
+    graded = [r.score for r in results if r.score is not None]
+    if len(results) > 1:
+        mean = f", mean score {round(sum(graded) / len(graded), 1)}%" if graded else ""
+        out.append(f"{len(graded)} of {len(results)} file(s) graded{mean}\n")
+    return "\n".join(out)

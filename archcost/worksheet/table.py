@@ -1,0 +1,110 @@
+"""The lecture's table as an exercise: the network's rows with chosen cells left blank.
+
+Rows, columns and rounding are those of :mod:`archcost.render.table`; a
+blank's key is the report's exact value rounded as that table rounds, and its
+worked arithmetic is ``archcost explain``'s text for the row.
+
+>>> import archcost, random
+>>> s = table_section(archcost.analyze("alexnet"), random.Random(0), groups=("memory",), rows=("conv1",))
+>>> [(b.id, b.shown()) for b in s.parts[0].rows[0] if isinstance(b, Blank)]
+[('conv1.memory', '784')]
+"""
+
+from __future__ import annotations
+
+import random
+
+from ..errors import ArchcostError
+from ..ops.base import suggest
+from ..render.formats import num
+from ..render.table import HEADERS, channels, layer_cells
+from ..report import Report
+from .model import Blank, Section, Table
+
+# column group -> (column index in HEADERS, cell key, unit, scale)
+COLUMNS = {
+    "output": ((7, "c_out", "", 1), (8, "hw_out", "", 1)),
+    "memory": ((9, "memory", "KB", 1),),
+    "params": ((10, "params", "k", 1000),),
+    "flops": ((11, "flops", "M", 10**6),),
+}
+GROUPS = tuple(COLUMNS)
+_INPUT_OF = {7: 1, 8: 2}   # C out is the next row's C in, H/W out its H/W in
+
+
+def parse_groups(text: str) -> tuple:
+    """'output,memory' -> ('output', 'memory'); unknown names are an error with a hint."""
+    names = tuple(g.strip() for g in text.split(",") if g.strip())
+    for g in names:
+        if g not in COLUMNS:
+            raise ArchcostError(f"--blank {g}: no such column group",
+                                suggest(g, COLUMNS) or f"use some of {', '.join(GROUPS)}")
+    if not names:
+        raise ArchcostError("--blank names no column group", f"use some of {', '.join(GROUPS)}")
+    return names
+
+
+def _exact(x, key):
+    if key == "c_out":
+        return channels(x.output_shape)
+    if key == "hw_out":
+        _, h, w = x.output_shape
+        return h if h == w else f"{h}x{w}"
+    return {"memory": x.memory_kb, "params": x.params, "flops": x.flops}[key]
+
+
+def _blank(x, col, key, unit, scale) -> Blank:
+    exact = _exact(x, key)
+    accept = (exact,) if scale > 1 else ()
+    return Blank(f"{x.name}.{key}", f"{x.name}: {HEADERS[col]}", exact, unit, scale, accept=accept, group=x.name)
+
+
+def _given(x) -> list:
+    return layer_cells(x) + [num(x.memory_kb), num(x.params, 1000), num(x.flops, 10**6)]
+
+
+def choose_cells(report: Report, rng: random.Random, groups=GROUPS, rate=None, rows=None) -> set:
+    """The (row, column) cells to leave blank: every cell of ``groups`` in ``rows``, or a
+    ``rate`` share of them drawn with ``rng`` (at least one)."""
+    table_rows = report.rows()
+    names = [x.name for x in table_rows]
+    for r in rows or ():
+        if r not in names:
+            raise ArchcostError(f"--rows {r}: {report.network} has no such row",
+                                suggest(r, names) or f"its rows are: {', '.join(names)}")
+    cells = [(x.name, col) for x in table_rows if not rows or x.name in rows
+             for g in groups for col, *_ in COLUMNS[g] if _given(x)[col] != ""]
+    if rate is None:
+        return set(cells)
+    k = max(1, round(rate * len(cells))) if cells else 0
+    return set(rng.sample(cells, k))
+
+
+def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, rows=None) -> Section:
+    """The table with blanks, the worked arithmetic of every row that has one, the warnings."""
+    from ..render.explain import explain_layer
+
+    chosen = choose_cells(report, rng, groups, rate, rows)
+    spec = {col: (key, unit, scale) for g in GROUPS for col, key, unit, scale in COLUMNS[g]}
+    owner = {}   # layer name -> its row (in-place layers fold into the row before them)
+    for x in report.rows():
+        owner.update({n: x.name for n in (x.name, *x.folded)})
+    body, work, hidden = [], [], set()
+    for i, x in enumerate(report.rows()):
+        cells = _given(x)
+        src = owner.get(x.inputs[0]) if x.inputs else None
+        for col, in_col in _INPUT_OF.items():
+            if (src, col) in chosen and cells[in_col] != "":
+                hidden.add((i, in_col))    # the row above's blank output would be given away here
+        for col in range(len(cells)):
+            if (x.name, col) in chosen:
+                cells[col] = _blank(x, col, *spec[col])
+        body.append(tuple(cells))
+        if any((x.name, col) in chosen for col in spec):
+            work.append((x.name, x.name, explain_layer(report, x.name)))
+    notes = tuple(f"{w.layer}: {w.message}" for w in report.warnings)
+    prompt = (f"{report.title}; input {'x'.join(map(str, report.input))}.",
+              "Fill in the numbered empty cells. A '?' is an input you will know once you have "
+              "worked out the row above it.")
+    return Section(f"The per-layer table of {report.network}", prompt,
+                   (Table(tuple(HEADERS), tuple(body), frozenset(hidden)),), tuple(work), notes)

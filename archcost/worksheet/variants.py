@@ -1,0 +1,234 @@
+"""Per-student variants: the same network with drawn input size, filter counts, kernels and strides.
+
+A variant is the network's own graph with changed attributes, analyzed by
+:func:`archcost.analyze` like any network, so its key is computed by the code
+that computes the table. The draws walk the graph in order and, at each
+window (conv or pool), keep only the kernel, stride and padding choices whose
+division ``(H + 2P - K) / S`` is whole, so every output size is an integer
+(``allow_floor`` lifts that rule, for exercises about the floor).
+
+Knobs (``--vary KNOB=LO:HI`` or ``KNOB=off``):
+
+- ``input``: the input side, drawn in [LO, HI] (default: the spec's +-10%);
+- ``filters``: one width factor per variant in [LO, HI] (default 0.75:1.25);
+  every conv's and FC's filter count is scaled by it (the classifier keeps its
+  classes) and rounded to a multiple of 16 (64 above 256), so layers that
+  must agree (a residual add) still agree;
+- ``kernel``: a conv kernel K >= 5 may become K - 2 or K + 2 within [LO, HI]
+  (default 1:11; 3x3 and 1x1 convs keep theirs); the padding follows, so a
+  "same" conv stays "same". A pool keeps its window when it divides, else
+  moves it (K +- 1, or its padding) by the least that makes it whole;
+- ``stride``: a conv stride S >= 2 may become S - 1 (not below 2) or S + 1,
+  within [LO, HI] (default 1:4). Stride-1 layers and pools keep their stride.
+
+>>> vs = draw_variants("alexnet", 2, seed=1)
+>>> len(vs), vs[0].report.network, all(is_exact(v.report) for v in vs)
+(2, 'alexnet', True)
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from ..errors import ArchcostError
+from ..ir import topo_order
+from ..ops import get_op
+from ..ops.base import suggest
+from ..report import Report
+
+DEFAULTS = {"input": None, "filters": (0.75, 1.25), "kernel": (1, 11), "stride": (1, 4)}
+
+
+@dataclass(frozen=True)
+class Variant:
+    report: Report
+    changes: dict     # {"input": [3, 219, 219], "layers": {"conv1": {"out": 48, "kernel": 9}}}
+
+
+def parse_vary(texts) -> dict:
+    """['input=200:240', 'stride=off'] -> the knobs with their bounds (None = off)."""
+    knobs = dict(DEFAULTS)
+    for text in texts:
+        name, sep, rng = (t.strip() for t in text.partition("="))
+        if name not in knobs:
+            raise ArchcostError(f"--vary {text}: no knob '{name}'", suggest(name, knobs) or f"use {', '.join(knobs)}")
+        if rng == "off":
+            knobs[name] = "off"
+            continue
+        lo, colon, hi = rng.partition(":")
+        try:
+            bounds = (float(lo), float(hi)) if colon else None
+        except ValueError:
+            bounds = None
+        if not sep or bounds is None or bounds[0] > bounds[1] or bounds[0] <= 0:
+            raise ArchcostError(f"--vary {text} is not KNOB=LO:HI", "write e.g. --vary input=200:240 or --vary stride=off")
+        knobs[name] = bounds if name == "filters" else (int(bounds[0]), int(bounds[1]))
+    return knobs
+
+
+def is_whole(size, kernel, stride, pad_begin, pad_end, dilation=1) -> bool:
+    """Is the window division of :func:`~archcost.ops.base.window_out` exact?
+
+    >>> is_whole(227, 11, 4, 2, 2), is_whole(56, 3, 2, 0, 0)
+    (True, False)
+    """
+    return (size + pad_begin + pad_end - dilation * (kernel - 1) - 1) % stride == 0
+
+
+def _square(v):
+    return v[0] if isinstance(v, tuple) and len(v) == 2 and v[0] == v[1] else None
+
+
+def _window(a) -> tuple | None:
+    """(kernel, stride, pad, dilation) of a square window op, or None."""
+    if "kernel" not in a or "stride" not in a or a.get("pad") == "same":
+        return None
+    k, s, p = _square(a["kernel"]), _square(a["stride"]), _square(a.get("pad", (0, 0)))
+    d = _square(a.get("dilation", (1, 1)))
+    return None if None in (k, s, p, d) else (k, s, p, d)
+
+
+def is_exact(report: Report) -> bool:
+    """Does every conv and pool of ``report`` divide exactly (every output size an integer)?"""
+    for x in report.layers:
+        a = dict(x.attrs)
+        if "kernel" in a and "stride" in a and a.get("pad") != "same" and len(x.input_shape) == 3:
+            pads = a.get("pad", (0, 0))
+            d = a.get("dilation", (1, 1))
+            for axis in (0, 1):
+                if not is_whole(x.input_shape[1 + axis], a["kernel"][axis], a["stride"][axis],
+                                pads[axis], pads[axis], d[axis]):
+                    return False
+    return True
+
+
+def _in(bounds, v) -> bool:
+    return bounds[0] <= v <= bounds[1]
+
+
+def _choices(kind, win, size, knobs, allow_floor) -> list:
+    """The (kernel, stride, pad) a window may take: a conv's K >= 5 and S >= 2 vary; a pool keeps
+    its stride and moves its window by the least that makes the division whole."""
+    k, s, p, d = win
+    ks, ss = {k}, {s}
+    if knobs["kernel"] != "off" and (k >= 5 or kind == "pool" and k >= 2):
+        step = 2 if kind == "conv" else 1
+        ks |= {c for c in (k - step, k + step) if c >= 1 and _in(knobs["kernel"], c)}
+    if knobs["stride"] != "off" and s >= 2 and kind == "conv":
+        ss |= {c for c in (s - 1, s + 1) if c >= 2 and _in(knobs["stride"], c)}
+    out = []
+    for k2 in sorted(ks):
+        for s2 in sorted(ss):
+            p0 = max(p + (k2 - k) // 2, 0)
+            pads = {p0} if s2 == 1 else {p0 - 1, p0, p0 + 1}
+            for p2 in sorted(q for q in pads if 0 <= q <= k2 // 2):
+                if size + 2 * p2 < d * (k2 - 1) + 1 or k2 < s2 and (k2, s2) != (k, s):
+                    continue
+                if allow_floor and (k2, s2, p2) != (k, s, p):
+                    continue   # the floor is the exercise: keep the network's own windows
+                if allow_floor or is_whole(size, k2, s2, p2, p2, d):
+                    out.append((k2, s2, p2))
+    if kind == "pool" and out:
+        least = min(abs(k2 - k) + abs(p2 - p) for k2, _, p2 in out)
+        out = [c for c in out if abs(c[0] - k) + abs(c[2] - p) == least]
+    return out
+
+
+def _channels(c: int, f: float) -> int:
+    step = 16 if c <= 256 else 64
+    return max(step, round(c * f / step) * step) if c >= step else c
+
+
+def _draw(g, rng, knobs, allow_floor):
+    """One variant's attributes {node: raw attrs}, or None at a dead end (no whole division)."""
+    order = topo_order(g)
+    f = rng.uniform(*knobs["filters"]) if knobs["filters"] != "off" else 1.0
+    fc_like = [n for n in order if get_op(g.nodes[n]["op"]).kind in ("conv", "fc") and "out" in g.nodes[n]["attrs"]]
+    classifier = fc_like[-1] if fc_like else None
+    shapes, plan = {}, {}
+    for name in order:
+        data = g.nodes[name]
+        op = get_op(data["op"])
+        raw = dict(data["attrs"])
+        if op.kind == "io":
+            shape = list(raw["shape"])
+            if len(shape) == 3 and shape[1] == shape[2] and knobs["input"] != "off":
+                lo, hi = knobs["input"] or (round(shape[1] * 0.9), round(shape[1] * 1.1))
+                shape[1] = shape[2] = rng.randint(lo, hi)
+            raw["shape"] = shape
+        else:
+            ins = [shapes[i] for i in data["inputs"]]
+            c_in0 = g.nodes[data["inputs"][0]].get("shape", (None,))[0] if data["inputs"] else None
+            if "out" in raw and op.kind in ("conv", "fc") and name != classifier:
+                if raw.get("groups", 1) > 1 and raw["groups"] == c_in0:      # depthwise follows its input
+                    raw["out"], raw["groups"] = ins[0][0] * raw["out"] // raw["groups"], ins[0][0]
+                else:
+                    raw["out"] = _channels(raw["out"], f)
+            win = _window(raw)
+            if win and op.kind in ("conv", "pool") and len(ins[0]) == 3:
+                options = _choices(op.kind, win, ins[0][1], knobs, allow_floor)
+                if not options:
+                    return None
+                k, s, p = rng.choice(options)
+                raw.update(kernel=k, stride=s, pad=p)
+        try:
+            a = op.coerce(raw)
+            shape = tuple(raw["shape"]) if op.kind == "io" else tuple(op.shape(a, ins))
+        except ArchcostError:
+            return None
+        if any(v <= 0 for v in shape):
+            return None
+        shapes[name] = shape
+        plan[name] = a
+    return plan
+
+
+def _changes(g, plan) -> dict:
+    out = {"layers": {}}
+    for name, a in plan.items():
+        old = g.nodes[name]["attrs"]
+        diff = {k: (v if _square(v) is None else _square(v)) for k, v in a.items() if v != old.get(k)}
+        if g.nodes[name]["op"] == "input":
+            out["input"] = list(a["shape"])
+        elif diff:
+            out["layers"][name] = diff
+    return out
+
+
+def draw_variants(network, n: int, seed: int = 0, vary=(), allow_floor: bool = False,
+                  input=None, settings=None, max_nodes=None, **conventions) -> list[Variant]:
+    """``n`` different valid variants of ``network``, the same for the same ``seed``."""
+    from .. import analyze, build_graph
+
+    knobs = parse_vary(vary) if not isinstance(vary, dict) else vary
+    base = build_graph(network, input, settings, max_nodes)
+    from ..passes import infer_shapes
+    infer_shapes(base)    # the original channel counts, to recognise depthwise convs
+    rng = random.Random(f"archcost-variants:{seed}")
+    out, seen, tries = [], set(), 0
+    while len(out) < n:
+        tries += 1
+        if tries > 40 * n + 200:
+            raise ArchcostError(
+                f"could only draw {len(out)} of {n} different variants of {base.graph['name']} whose every "
+                "output size is whole", "widen the ranges (--vary input=LO:HI), draw fewer, "
+                "or pass --allow-floor")
+        plan = _draw(base, rng, knobs, allow_floor)
+        if plan is None:
+            continue
+        changes = _changes(base, plan)
+        key = repr(changes)
+        if key in seen:
+            continue
+        g = base.copy()
+        for name, a in plan.items():
+            g.nodes[name]["attrs"] = a
+        try:
+            report = analyze(g, **conventions)
+        except ArchcostError:
+            continue
+        if allow_floor or is_exact(report):
+            seen.add(key)
+            out.append(Variant(report, changes))
+    return out
