@@ -241,6 +241,19 @@ def compare(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, 
     write_output(render_compare(nets, fmt, units, stages), output, force)
 
 
+@cli.command()
+@click.argument("network")
+@network_options
+@output_options
+@units_option
+def findings(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units):
+    """Where NETWORK's memory, parameters and FLOPs sit, and the lecture's three findings checked on it."""
+    from .render.findings import render_findings
+
+    report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
+    write_output(render_findings(report, fmt, units), output, force)
+
+
 def main(argv=None):
     cli.main(args=argv, prog_name="archcost")
 
