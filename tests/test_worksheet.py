@@ -3,6 +3,8 @@
 import io
 import json
 import os
+import shutil
+import subprocess
 import sys
 
 import pytest
@@ -152,3 +154,23 @@ def test_answers_template_has_one_row_per_blank(sheet):
     assert lines[0] == "variant,n,cell,question,unit,answer"
     assert lines[3] == "alexnet-s0,3,conv1.memory,conv1: memory (KB),KB,"
     assert len(lines) == 1 + len(sheet.blanks())
+
+
+def test_a_class_in_one_file_to_print():
+    pypdf = pytest.importorskip("pypdf")
+    sheets = make_sheets("alexnet", variants=3, seed=5, groups=("memory",))
+    files = worksheet_files(sheets, ["html", "pdf"])
+    assert files["worksheets-all.html"].count('<hr class="pagebreak">') == 2
+    pages = pypdf.PdfReader(io.BytesIO(files["worksheets-all.pdf"])).pages
+    ids = [line.split()[1] for p in pages for line in p.extract_text().split("\n") if line.startswith("Sheet: ")]
+    assert ids == ["alexnet-s5-01", "alexnet-s5-02", "alexnet-s5-03"]
+    assert "keys-all.pdf" in files
+
+
+@pytest.mark.skipif(not shutil.which("pdflatex"), reason="pdflatex is not installed")
+def test_latex_compiles(tmp_path, sheet):
+    for name in ("worksheet", "key"):
+        (tmp_path / f"{name}.tex").write_text(render(sheet, "latex", key=name == "key"))
+        r = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout[-2000:]

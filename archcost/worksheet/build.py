@@ -103,7 +103,10 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
         sections = tuple(e.build(ctx) for e in chosen)
         conv = report.conventions if report else Conventions(**conventions)
         names = [e.name for e in chosen]
-        title = sections[0].title if not report else report.title + (f": {', '.join(names)}" if names != ["table"] else "")
+        if report:
+            title = report.title + (f": {', '.join(names)}" if names != ["table"] else "")
+        else:
+            title = sections[0].title if len(sections) == 1 else f"CNN architectures: {', '.join(names)}"
         info = {"seed": seed, "exercises": names, "conventions": conv.to_dict()}
         if report:
             info.update(network=report.network, input=list(report.input), changes=changes)
@@ -141,7 +144,8 @@ def parse_formats(text: str) -> list[str]:
 
 def worksheet_files(sheets, formats) -> dict:
     """Every file of a class, name -> text (bytes for PDF): worksheets and keys in each format,
-    one answers template per sheet, and key.json."""
+    one answers template per sheet, key.json, and with several sheets worksheets-all and keys-all
+    (every sheet, a page each)."""
     files = {}
     for s in sheets:
         for fmt in formats:
@@ -149,6 +153,10 @@ def worksheet_files(sheets, formats) -> dict:
             files[f"worksheet-{s.id}.{ext}"] = render(s, fmt)
             files[f"key-{s.id}.{ext}"] = render(s, fmt, key=True)
         files[f"answers-{s.id}.csv"] = answers_template(s)
+    if len(sheets) > 1:   # the whole class in one file each, to print in one go
+        for fmt in formats:
+            files[f"worksheets-all.{EXTENSIONS[fmt]}"] = render(sheets, fmt)
+            files[f"keys-all.{EXTENSIONS[fmt]}"] = render(sheets, fmt, key=True)
     files["key.json"] = key_json(sheets)
     return files
 

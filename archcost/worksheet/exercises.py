@@ -97,9 +97,9 @@ def vgg_stack(ctx: Context) -> Section:
               Blank("single.params", "weights of the one 7x7 conv", p7, group="single"))
     ratio = (Blank("ratio.params", "weights of the stack / weights of the 7x7 (2 decimals)",
                    float(Fraction(p3, p7)), decimals=2, group="ratio"),
-             Blank("stack.flops", f"multiply-adds of the stack on a {h}x{h} map (M)",
+             Blank("stack.flops", f"multiply-adds of the stack on a {h}x{h} map",
                    stack.totals.flops, "M", 10**6, accept=(stack.totals.flops,), group="stack"),
-             Blank("single.flops", f"multiply-adds of the 7x7 on a {h}x{h} map (M)",
+             Blank("single.flops", f"multiply-adds of the 7x7 on a {h}x{h} map",
                    single.totals.flops, "M", 10**6, accept=(single.totals.flops,), group="single"))
     work = (("rf", "receptive field", f"{rf_text} (each 3x3 stride-1 conv adds 3 - 1 = 2 pixels)"),
             ("stack", "the 3x3 stack", explain(stack, names) + "\n  stack: "
@@ -145,10 +145,10 @@ def inception(ctx: Context) -> Section:
     fn, fb = (sum(x.flops for x in convs(rep)) for rep in (naive, bottle))
     out_n, out_b = naive.layer("output").output_shape, bottle.layer("output").output_shape
     blanks = (Blank("naive.channels", "naive module: output channels", out_n[0], group="naive"),
-              Blank("naive.flops", "naive module: multiply-adds of its convolutions (M)", fn, "M", 10**6,
+              Blank("naive.flops", "naive module: multiply-adds of its convolutions", fn, "M", 10**6,
                     accept=(fn,), group="naive"),
               Blank("bottleneck.channels", "with bottlenecks: output channels", out_b[0], group="bottleneck"),
-              Blank("bottleneck.flops", "with bottlenecks: multiply-adds of its convolutions (M)", fb, "M", 10**6,
+              Blank("bottleneck.flops", "with bottlenecks: multiply-adds of its convolutions", fb, "M", 10**6,
                     accept=(fb,), group="bottleneck"),
               Blank("ratio.flops", "naive / bottleneck multiply-adds (1 decimal)", float(Fraction(fn, fb)),
                     decimals=1, group="ratio"))
@@ -188,7 +188,7 @@ def alexnet_224(ctx: Context) -> Section:
                     group="given"),
               Blank("whole.input", f"the smallest input side >= {h} whose division is whole", fits, group="whole"),
               Blank("whole.hw", "the output side for that input", whole.layer("conv1").output_shape[1], group="whole"),
-              Blank("whole.memory", "conv1's output memory for that input (KB)", whole.layer("conv1").memory_kb, "KB",
+              Blank("whole.memory", "conv1's output memory for that input", whole.layer("conv1").memory_kb, "KB",
                     group="whole"))
     work = (("given", f"H = {h}", explain(got, ["conv1"])),
             ("whole", f"H = {fits}", explain(whole, ["conv1"])))
@@ -208,12 +208,12 @@ def findings(ctx: Context) -> Section:
     fc = [x for x in rows if x.kind == "fc"]
     top = {q: max(rows, key=lambda x: getattr(x, q)) for q in ("memory_kb", "params", "flops")}
     blanks = (Blank("memory.top", "the row with the most memory", top["memory_kb"].name, group="memory"),
-              _percent(sum(x.memory_kb for x in conv), t.memory_kb, "share of all memory in the conv rows (%)",
+              _percent(sum(x.memory_kb for x in conv), t.memory_kb, "share of all memory in the conv rows",
                        "memory.conv"),
               Blank("params.top", "the row with the most parameters", top["params"].name, group="params"),
-              _percent(sum(x.params for x in fc), t.params, "share of all parameters in the FC rows (%)", "params.fc"),
+              _percent(sum(x.params for x in fc), t.params, "share of all parameters in the FC rows", "params.fc"),
               Blank("flops.top", "the row with the most FLOPs", top["flops"].name, group="flops"),
-              _percent(sum(x.flops for x in conv), t.flops, "share of all FLOPs in the conv rows (%)", "flops.conv"))
+              _percent(sum(x.flops for x in conv), t.flops, "share of all FLOPs in the conv rows", "flops.conv"))
 
     def share(q, part, unit):
         vals, total = [getattr(x, q) for x in part], getattr(t, q)

@@ -55,7 +55,7 @@ def _table(doc, headers, rows, fpdf):
     answer = fpdf.FontFace(emphasis="BOLD")
     doc.set_font("Helvetica", size=8)
     with doc.table(col_widths=_widths(headers, rows), text_align=["LEFT"] + ["RIGHT"] * (len(headers) - 1),
-                   line_height=5.5, padding=(0.6, 1.2), v_align="TOP",
+                   line_height=5, padding=(0.4, 1.2), v_align="TOP",
                    headings_style=fpdf.FontFace(emphasis="BOLD", fill_color=(235, 235, 235))) as t:
         head = t.row()
         for h in headers:
@@ -81,14 +81,14 @@ def pdf(blocks) -> bytes:
     doc.add_page()
     width = doc.epw
 
-    def para(text, size=10, style="", h=5.0, font="Helvetica"):
+    def para(text, size=10, style="", h=5.0, font="Helvetica", markdown=False):
         doc.set_font(font, style, size)
-        doc.multi_cell(width, h, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        doc.multi_cell(width, h, latin1(text), new_x="LMARGIN", new_y="NEXT", markdown=markdown)
 
     for b in blocks:
         kind = b[0]
         if kind == "title":
-            doc.set_title(latin1(b[1]))
+            doc.set_title(doc.title or latin1(b[1]))
             para(b[1], 15, "B", 8)
         elif kind == "meta":
             doc.set_font("Helvetica", "", 10)
@@ -96,8 +96,8 @@ def pdf(blocks) -> bytes:
             doc.multi_cell(width, 6, latin1(line), new_x="LMARGIN", new_y="NEXT")
             doc.ln(1)
         elif kind == "h":
-            doc.ln(2)
-            para(b[1], 12, "B", 6.5)
+            doc.ln(1.5)
+            para(b[1], 12, "B", 6)
             doc.line(doc.l_margin, doc.get_y(), doc.l_margin + width, doc.get_y())
             doc.ln(1.5)
         elif kind == "p":
@@ -105,15 +105,19 @@ def pdf(blocks) -> bytes:
             doc.ln(1)
         elif kind == "list":
             for item in b[1]:
-                para(f"-  {item}", 9.5, h=4.6)
+                para(f"-  {item}", 9, h=4.2)
             doc.ln(1)
         elif kind == "table":
             _table(doc, b[1], b[2], fpdf)
         elif kind == "blanks":
             for c, label, unit in b[1]:
-                ans = c.answer if c.answer is not None else "_" * 22
-                para(f"({c.n})  {label}:  {ans}  {unit}".rstrip(), 10, h=7)
+                if c.answer is None:
+                    para(f"({c.n})  {label}:  {'_' * 22}  {unit}".rstrip(), 10, h=7)
+                else:   # the answer in bold (fpdf2's markdown: the label has no ** of its own)
+                    para(f"({c.n})  {label.replace('*', '')}:  **{c.answer}**  {unit}".rstrip(), 10, h=7, markdown=True)
             doc.ln(1)
+        elif kind == "pagebreak":
+            doc.add_page()
         elif kind == "pre":
             para(b[1], 10, "B", 5.5)
             para(b[2], 7.5, h=3.4, font="Courier")

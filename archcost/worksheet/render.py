@@ -16,7 +16,6 @@ from html import escape
 from ..errors import ArchcostError
 from ..render.formats import emit
 from .document import blocks, show_cell
-from .model import Sheet
 
 FORMATS = ("markdown", "html", "latex", "pdf")
 EXTENSIONS = {"markdown": "md", "html": "html", "latex": "tex", "pdf": "pdf"}
@@ -48,6 +47,8 @@ def markdown(doc) -> str:
                                for c, label, unit in b[1]))
         elif kind == "pre":
             out.append(f"**{b[1]}**\n\n```\n{b[2]}\n```\n")
+        elif kind == "pagebreak":
+            out.append("---\n")
     return "\n".join(out)
 
 
@@ -71,13 +72,20 @@ td.answer, .q b { font-weight: bold; }
 .q { margin: .45em 0; }
 pre { font-size: 8.5pt; background: #f5f5f5; padding: .5em; white-space: pre-wrap; }
 h3 { font-size: 10.5pt; margin: .8em 0 .2em; }
+hr.pagebreak { margin: 3em 0; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print {
-  body { max-width: none; margin: 0; padding: 0; font-size: 10pt; }
+  body { max-width: none; margin: 0; padding: 0; font-size: 9pt; }
+  h1 { font-size: 14pt; }
+  h2 { font-size: 11pt; margin: .7em 0 .3em; }
+  ul { columns: 2; column-gap: 2.5em; margin: .2em 0; padding-left: 1.2em; }
+  li { break-inside: avoid; }
+  td.blank { height: 1.5em; }
   th { background: none; }
   pre { background: none; border: 1px solid #bbb; }
   h2, h3 { page-break-after: avoid; }
   table, pre, .q { page-break-inside: avoid; }
+  hr.pagebreak { break-after: page; border: 0; margin: 0; height: 0; }
 }
 """
 
@@ -116,6 +124,8 @@ def html(doc) -> str:
                 + f" {escape(unit)}</p>\n" for c, label, unit in b[1]))
         elif kind == "pre":
             out.append(f"<h3>{escape(b[1])}</h3>\n<pre>{escape(b[2])}</pre>")
+        elif kind == "pagebreak":
+            out.append('<hr class="pagebreak">')
     out.append("</body>\n</html>\n")
     return "\n".join(out)
 
@@ -131,7 +141,7 @@ def tex_escape(s: str) -> str:
 
 
 def _tex_cell(c) -> str:
-    return show_cell(c, "?", lambda n: rf"{{\tiny {n}}}\rule{{1.1cm}}{{0pt}}",
+    return show_cell(c, "?", lambda n: rf"{{\tiny {n}}}\,\rule{{1.2cm}}{{0.4pt}}",
                      lambda a: rf"\textbf{{{tex_escape(a)}}}", tex_escape)
 
 
@@ -156,8 +166,8 @@ def latex(doc) -> str:
                        + "\\end{itemize}")
         elif kind == "table":
             cols = "l" + "r" * (len(b[1]) - 1)
-            rows = [" & ".join(_tex_cell(c) for c in row) + r" \\[3pt]" for row in b[2]]
-            out.append("{\\small\\begin{tabular}{" + cols + "}\n\\toprule\n"
+            rows = [" & ".join(_tex_cell(c) for c in row) + r" \\" for row in b[2]]
+            out.append("{\\small\\renewcommand{\\arraystretch}{1.7}\\begin{tabular}{" + cols + "}\n\\toprule\n"
                        + " & ".join(tex_escape(h) for h in b[1]) + " \\\\\n\\midrule\n"
                        + "\n".join(rows) + "\n\\bottomrule\n\\end{tabular}}\n")
         elif kind == "blanks":
@@ -168,13 +178,18 @@ def latex(doc) -> str:
         elif kind == "pre":
             out.append(rf"\textbf{{{tex_escape(b[1])}}}" + "\n{\\footnotesize\n\\begin{verbatim}\n"
                        + b[2] + "\n\\end{verbatim}\n}")
+        elif kind == "pagebreak":
+            out.append("\\newpage")
     out.append(r"\end{document}" + "\n")
     return "\n".join(out)
 
 
-def render(sheet: Sheet, fmt: str, key: bool = False):
-    """The sheet (or its key) in ``fmt``: text for markdown/html/latex, bytes for pdf."""
-    doc = blocks(sheet, key)
+def render(sheet, fmt: str, key: bool = False):
+    """A sheet (or its key) in ``fmt``: text for markdown/html/latex, bytes for pdf. A list of
+    sheets gives one document, a page per sheet: the whole class in one print job."""
+    doc = []
+    for s in sheet if isinstance(sheet, (list, tuple)) else [sheet]:
+        doc += ([("pagebreak",)] if doc else []) + blocks(s, key)
     if fmt == "pdf":
         from .pdf import pdf
         return pdf(doc)

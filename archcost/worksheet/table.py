@@ -63,6 +63,19 @@ def _given(x) -> list:
     return layer_cells(x) + [num(x.memory_kb), num(x.params, 1000), num(x.flops, 10**6)]
 
 
+def _row_work(report: Report, row, explain_layer) -> str:
+    """``archcost explain`` for the row's layer and for each folded layer that costs something
+    (a batch norm's parameters), with the row's sums when there are such layers."""
+    costly = [report.layer(n) for n in row.folded]
+    costly = [f for f in costly if f.params or f.flops or f.memory_kb]
+    text = "\n".join(explain_layer(report, n) for n in [row.name] + [f.name for f in costly])
+    if costly:
+        parts = [report.layer(row.name)] + costly
+        text += (f"\n  row {row.name}: parameters {' + '.join(f'{p.params:,}' for p in parts)} = {row.params:,};"
+                 f" FLOPs {' + '.join(f'{p.flops:,}' for p in parts)} = {row.flops:,}")
+    return text
+
+
 def choose_cells(report: Report, rng: random.Random, groups=GROUPS, rate=None, rows=None) -> set:
     """The (row, column) cells to leave blank: every cell of ``groups`` in ``rows``, or a
     ``rate`` share of them drawn with ``rng`` (at least one)."""
@@ -89,7 +102,7 @@ def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, 
     owner = {}   # layer name -> its row (in-place layers fold into the row before them)
     for x in report.rows():
         owner.update({n: x.name for n in (x.name, *x.folded)})
-    body, work, hidden = [], [], set()
+    body, work, hidden, worked = [], [], set(), set()
     for i, x in enumerate(report.rows()):
         cells = _given(x)
         src = owner.get(x.inputs[0]) if x.inputs else None
@@ -101,8 +114,9 @@ def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, 
                 cells[col] = _blank(x, col, *spec[col])
         body.append(tuple(cells))
         if any((x.name, col) in chosen for col in spec):
-            work.append((x.name, x.name, explain_layer(report, x.name)))
-    notes = tuple(f"{w.layer}: {w.message}" for w in report.warnings)
+            work.append((x.name, x.name, _row_work(report, x, explain_layer)))
+            worked.update((x.name, *x.folded))     # explain shows their warnings
+    notes = tuple(f"{w.layer}: {w.message}" for w in report.warnings if w.layer not in worked)
     prompt = (f"{report.title}; input {'x'.join(map(str, report.input))}.",
               "Fill in the numbered empty cells. A '?' is an input you will know once you have "
               "worked out the row above it.")
