@@ -74,11 +74,6 @@ def receptive_field(report: Report, names) -> tuple[int, str]:
     return rf, f"{' + '.join(terms)} = {rf}"
 
 
-def _percent(part, total, label, bid) -> Blank:
-    share = float(Fraction(part) / Fraction(total) * 100) if total else 0.0
-    return Blank(bid, label, share, "%", group=bid.split(".")[0])
-
-
 # ---------------------------------------------------------------- exercises
 def vgg_stack(ctx: Context) -> Section:
     """VGG: three stacked 3x3 convs see what one 7x7 sees, with 27C^2 weights instead of 49C^2."""
@@ -200,35 +195,33 @@ def alexnet_224(ctx: Context) -> Section:
 
 
 def findings(ctx: Context) -> Section:
-    """Where a network's memory, parameters and FLOPs sit: the lecture's three findings."""
+    """Where a network's memory, parameters and FLOPs sit: the lecture's three findings, with the
+    shares and statements of ``archcost findings`` (:func:`archcost.render.findings.derive`)."""
+    from ..render.findings import derive
+
     rep = ctx.report
     rows = rep.rows()
-    t = rep.totals
-    conv = [x for x in rows if x.kind == "conv"]
-    fc = [x for x in rows if x.kind == "fc"]
-    top = {q: max(rows, key=lambda x: getattr(x, q)) for q in ("memory_kb", "params", "flops")}
-    blanks = (Blank("memory.top", "the row with the most memory", top["memory_kb"].name, group="memory"),
-              _percent(sum(x.memory_kb for x in conv), t.memory_kb, "share of all memory in the conv rows",
-                       "memory.conv"),
-              Blank("params.top", "the row with the most parameters", top["params"].name, group="params"),
-              _percent(sum(x.params for x in fc), t.params, "share of all parameters in the FC rows", "params.fc"),
-              Blank("flops.top", "the row with the most FLOPs", top["flops"].name, group="flops"),
-              _percent(sum(x.flops for x in conv), t.flops, "share of all FLOPs in the conv rows", "flops.conv"))
-
-    def share(q, part, unit):
-        vals, total = [getattr(x, q) for x in part], getattr(t, q)
-        pct = f"{float(Fraction(sum(vals)) / Fraction(total) * 100):.1f}%" if total else "-"
-        return (f"{' + '.join(x.name for x in part)}: {worked_sum(vals, unit)}\n"
-                f"  share: {Term(sum(vals)).text} / {Term(total).text} = {pct}; "
-                f"most: {top[q].name} ({Term(getattr(top[q], q)).text}{' ' + unit if unit else ''})")
-
-    work = (("memory", "memory", share("memory_kb", conv, "KB")),
-            ("params", "parameters", share("params", fc, "")),
-            ("flops", "FLOPs", share("flops", conv, "")))
+    derived = derive(rep)
+    kind = {s.group: s for s in derived.shares if s.section == "kind"}
+    early = next((s for s in derived.shares if s.section == "position" and s.group.startswith("first")), None)
+    asked = (("memory", "memory_kb", "memory", "KB", early, "memory_share"),
+             ("params", "params", "parameters", "", kind.get("fc"), "params_share"),
+             ("flops", "flops", "FLOPs", "", kind.get("conv"), "flops_share"))
+    blanks, work = [], []
+    for key, field_, word, unit, share, attr in asked:
+        top = max(rows, key=lambda x: getattr(x, field_))
+        blanks.append(Blank(f"{key}.top", f"the row with the most {word}", top.name, group=key))
+        if share is not None:
+            where = f"the {share.group}" if share.section == "position" else f"the {share.group} layers"
+            blanks.append(Blank(f"{key}.share", f"share of all {word} in {where}", 100 * getattr(share, attr), "%",
+                                group=key))
+        most = f"most: {top.name} ({Term(getattr(top, field_)).text}{' ' + unit if unit else ''})"
+        finding = next((f.statement for f in derived.findings if f.budget == key), "")
+        work.append((key, word, f"{most}\n{finding}".strip()))
     prompt = (f"Use the table of {rep.network} ({rep.title}, input {'x'.join(map(str, rep.input))}): "
               "work out where its memory, its parameters and its FLOPs sit. Shares in whole percent.",)
     return Section(f"Where the memory, the parameters and the FLOPs of {rep.network} sit", prompt,
-                   (Question("The three findings", blanks),), work)
+                   (Question("The three findings", tuple(blanks)),), tuple(work))
 
 
 def table(ctx: Context) -> Section:
