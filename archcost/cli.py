@@ -254,6 +254,59 @@ def findings(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, 
     write_output(render_findings(report, fmt, units), output, force)
 
 
+@cli.command()
+@click.argument("network")
+@click.option("--vary", "varies", multiple=True, required=True, metavar="NAME=LO:HI:STEP|A,B,C",
+              help="A spec parameter, or resolution (the input side), and its values (repeatable: a grid).")
+@network_options
+@output_options
+@units_option
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Also draw the curves (.png, .svg, .pdf).")
+def sweep(network, varies, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units,
+          plot_path):
+    """Totals of every variant of NETWORK over a grid (--vary resolution=128:640:32 --vary width_mult=1:2:0.1)."""
+    from .conventions import Conventions
+    from .render.sweep import render_sweep
+    from .spec.loader import parse_setting
+    from .sweep import sweep as run_sweep
+
+    conv = Conventions(bias_flops=not no_bias_flops, dtype=dtype, batch=batch)
+    variants = run_sweep(network, varies, dict(parse_setting(s) for s in settings), input_, conv, max_nodes=max_nodes)
+    if plot_path:
+        from .render.plot import image, image_format, sweep_figure
+
+        write_output(image(sweep_figure(network, variants, units), image_format(plot_path)), plot_path, force)
+    write_output(render_sweep(network, variants, fmt, units, conv), output, force)
+
+
+@cli.command()
+@click.argument("networks", nargs=-1, required=True)
+@network_options
+@units_option
+@click.option("--compare", "several", is_flag=True,
+              help="FLOPs against parameters, one bubble per network (area = memory), as Canziani et al. 2016.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The image: .png, .svg or .pdf.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, units, several, output, force):
+    """Per-layer bars of memory, parameters and FLOPs of a network (or, with --compare, several networks)."""
+    from .render.plot import compare_figure, image, image_format, layers_figure
+
+    kind = image_format(output)
+    if several:
+        from .render.compare import load_networks
+
+        nets = load_networks(networks, settings, input=input_, bias_flops=not no_bias_flops, dtype=dtype,
+                             batch=batch, max_nodes=max_nodes)
+        fig = compare_figure(nets, units)
+    elif len(networks) != 1:
+        raise ArchcostError(f"plot draws one network's layers, got {len(networks)} networks",
+                            "pass --compare to draw several side by side")
+    else:
+        fig = layers_figure(analyze_from_options(networks[0], input_, settings, no_bias_flops, dtype, batch,
+                                                 max_nodes), units)
+    write_output(image(fig, kind), output, force)
+
+
 def main(argv=None):
     cli.main(args=argv, prog_name="archcost")
 
