@@ -140,48 +140,72 @@ def _channels(c: int, f: float) -> int:
     return max(step, round(c * f / step) * step) if c >= step else c
 
 
-def _draw(g, rng, knobs, allow_floor):
-    """One variant's attributes {node: raw attrs}, or None at a dead end (no whole division)."""
+def _options(g, name, shapes, rng, knobs, allow_floor, f, classifier) -> list:
+    """The (attributes, output shape) a node may take given its inputs' drawn shapes, in random order."""
+    data = g.nodes[name]
+    op = get_op(data["op"])
+    raw = dict(data["attrs"])
+    if op.kind == "io":
+        shape = list(raw["shape"])
+        sides = [shape[1]]
+        if len(shape) == 3 and shape[1] == shape[2] and knobs["input"] != "off":
+            lo, hi = knobs["input"] or (round(shape[1] * 0.9), round(shape[1] * 1.1))
+            sides = list(range(lo, hi + 1))
+        rng.shuffle(sides)
+        return [(op.coerce({"shape": [shape[0], h, h] + shape[3:]}), (shape[0], h, h, *shape[3:])) for h in sides] \
+            if len(shape) == 3 else [(op.coerce(raw), tuple(shape))]
+    ins = [shapes[i] for i in data["inputs"]]
+    if "out" in raw and op.kind in ("conv", "fc") and name != classifier:
+        c_in0 = g.nodes[data["inputs"][0]].get("shape", (None,))[0]
+        if raw.get("groups", 1) > 1 and raw["groups"] == c_in0:      # depthwise follows its input
+            raw["out"], raw["groups"] = ins[0][0] * raw["out"] // raw["groups"], ins[0][0]
+        else:
+            raw["out"] = _channels(raw["out"], f)
+    windows = [None]
+    win = _window(raw)
+    if win and op.kind in ("conv", "pool") and len(ins[0]) == 3:
+        windows = _choices(op.kind, win, ins[0][1], knobs, allow_floor)
+        rng.shuffle(windows)
+    out = []
+    for w in windows:
+        if w:
+            raw.update(kernel=w[0], stride=w[1], pad=w[2])
+        try:
+            a = op.coerce(raw)
+            shape = tuple(op.shape(a, ins))
+        except ArchcostError:
+            continue
+        if all(v > 0 for v in shape):
+            out.append((a, shape))
+    return out
+
+
+def _draw(g, rng, knobs, allow_floor, budget: int = 20_000):
+    """One variant's attributes {node: coerced attrs}: a depth-first walk of the graph in order
+    that tries each node's options in random order and backs up from a dead end (a division
+    that cannot be whole further on, branches that no longer agree); None if there is none
+    within ``budget`` steps."""
     order = topo_order(g)
     f = rng.uniform(*knobs["filters"]) if knobs["filters"] != "off" else 1.0
     fc_like = [n for n in order if get_op(g.nodes[n]["op"]).kind in ("conv", "fc") and "out" in g.nodes[n]["attrs"]]
     classifier = fc_like[-1] if fc_like else None
-    shapes, plan = {}, {}
-    for name in order:
-        data = g.nodes[name]
-        op = get_op(data["op"])
-        raw = dict(data["attrs"])
-        if op.kind == "io":
-            shape = list(raw["shape"])
-            if len(shape) == 3 and shape[1] == shape[2] and knobs["input"] != "off":
-                lo, hi = knobs["input"] or (round(shape[1] * 0.9), round(shape[1] * 1.1))
-                shape[1] = shape[2] = rng.randint(lo, hi)
-            raw["shape"] = shape
-        else:
-            ins = [shapes[i] for i in data["inputs"]]
-            c_in0 = g.nodes[data["inputs"][0]].get("shape", (None,))[0] if data["inputs"] else None
-            if "out" in raw and op.kind in ("conv", "fc") and name != classifier:
-                if raw.get("groups", 1) > 1 and raw["groups"] == c_in0:      # depthwise follows its input
-                    raw["out"], raw["groups"] = ins[0][0] * raw["out"] // raw["groups"], ins[0][0]
-                else:
-                    raw["out"] = _channels(raw["out"], f)
-            win = _window(raw)
-            if win and op.kind in ("conv", "pool") and len(ins[0]) == 3:
-                options = _choices(op.kind, win, ins[0][1], knobs, allow_floor)
-                if not options:
-                    return None
-                k, s, p = rng.choice(options)
-                raw.update(kernel=k, stride=s, pad=p)
-        try:
-            a = op.coerce(raw)
-            shape = tuple(raw["shape"]) if op.kind == "io" else tuple(op.shape(a, ins))
-        except ArchcostError:
-            return None
-        if any(v <= 0 for v in shape):
-            return None
-        shapes[name] = shape
-        plan[name] = a
-    return plan
+    shapes, plan, frames = {}, {}, []
+    i = 0
+    for _ in range(budget):
+        if i == len(order):
+            return plan
+        name = order[i]
+        if len(frames) == i:       # first visit: its options, given what is drawn above it
+            frames.append(_options(g, name, shapes, rng, knobs, allow_floor, f, classifier))
+        if not frames[i]:          # dead end: back up and take the node above's next option
+            frames.pop()
+            i -= 1
+            if i < 0:
+                return None
+            continue
+        plan[name], shapes[name] = frames[i].pop()
+        i += 1
+    return None
 
 
 def _changes(g, plan) -> dict:
