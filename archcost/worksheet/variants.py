@@ -5,7 +5,9 @@ A variant is the network's own graph with changed attributes, analyzed by
 that computes the table. The draws walk the graph in order and, at each
 window (conv or pool), keep only the kernel, stride and padding choices whose
 division ``(H + 2P - K) / S`` is whole, so every output size is an integer
-(``allow_floor`` lifts that rule, for exercises about the floor).
+(``allow_floor`` lifts that rule, for exercises about the floor). A choice that
+leaves no whole division further on, or branches that no longer agree, is
+undone and the next one tried.
 
 Knobs (``--vary KNOB=LO:HI`` or ``KNOB=off``):
 
