@@ -145,3 +145,28 @@ def test_explain_all_layers_from_the_cli(run):
     assert res.output.count(" (conv): ") == 5 and "fc8 (fc)" in res.output
     bad = run("explain", "alexnet", "conv9")
     assert bad.exit_code == 2 and "did you mean 'conv5'" in bad.stderr
+
+
+def test_the_readmes_report_examples_are_real_output(run):
+    """Every `$ archcost explain|compare|findings|sweep ...` shown in the README prints what it shows
+    (a block cut short with '...' is compared up to the cut; piped commands are left out)."""
+    from pathlib import Path
+
+    lines = (Path(__file__).resolve().parents[1] / "README.md").read_text().splitlines()
+    checked = 0
+    for i, line in enumerate(lines):
+        cmd = line[2:].split() if line.startswith("$ archcost ") else []
+        if len(cmd) < 2 or cmd[1] not in ("explain", "compare", "findings", "sweep") or "|" in cmd or "#" in cmd:
+            continue
+        shown = []
+        for text in lines[i + 1:]:
+            if text.startswith(("$ ", "```", "...")):
+                break
+            shown.append(text)
+        if not shown:
+            continue
+        res = run(*cmd[1:])
+        assert res.exit_code == 0, line
+        assert res.output.splitlines()[:len(shown)] == shown, line
+        checked += 1
+    assert checked >= 4
