@@ -6,8 +6,8 @@ set instead when the spec has one, as EfficientNet's). Variants that differ only
 side share one graph, and their shapes and costs are computed at once: the ops' own rules run on
 :class:`Lanes`, numpy object arrays of exact Python ints (never fixed-width ints that could
 overflow). Where the lanes would take different branches of a rule (a floor that drops a row
-for some sides only), the group is split in halves until they agree, down to one variant
-computed on plain ints. ``sweep(..., fast=False)`` analyzes every variant on its own, the
+for some sides only), the group is split by the branch each lane takes (in halves when some
+lanes raise an error), down to one variant computed on plain ints. ``sweep(..., fast=False)`` analyzes every variant on its own, the
 reference the fast path is tested against.
 
 >>> rows = sweep("resnet50", ["resolution=160:224:32"])
@@ -33,7 +33,11 @@ MAX_VARIANTS = 100_000
 
 
 class Divergent(Exception):
-    """The lanes would take different branches of a rule."""
+    """The lanes would take different branches of a rule: ``values`` are what each lane branches on."""
+
+    def __init__(self, values):
+        super().__init__("the lanes disagree")
+        self.values = values
 
 
 def _binary(fn, right=False):
@@ -62,7 +66,7 @@ class Lanes:
     def _same(self):
         first = self.v[0]
         if any(x != first for x in self.v[1:]):
-            raise Divergent()
+            raise Divergent(self.v.tolist())
         return first
 
     def __bool__(self): return bool(self._same())
@@ -200,12 +204,18 @@ def _evaluate(g, shapes: list, conv) -> list[tuple]:
             for i in range(len(shapes[0]))]
     try:
         m, p, f = _totals(g, tuple(dims), conv)
-    except Exception:  # noqa: BLE001 - a branch the lanes disagree on, or an error of some lanes: split
-        m = None
-    if m is None:
-        half = len(shapes) // 2
-        return _evaluate(g, shapes[:half], conv) + _evaluate(g, shapes[half:], conv)
-    return [(float(_lane(m, i)), int(_lane(p, i)), int(_lane(f, i))) for i in range(len(shapes))]
+    except Divergent as exc:    # split the lanes by the branch each takes
+        keys = [repr(v) for v in exc.values]
+        parts = {k: [i for i, key in enumerate(keys) if key == k] for k in dict.fromkeys(keys)}.values()
+    except Exception:  # noqa: BLE001 - an error of some lanes (or a rule lanes cannot run): halve
+        parts = [range(len(shapes) // 2), range(len(shapes) // 2, len(shapes))]
+    else:
+        return [(float(_lane(m, i)), int(_lane(p, i)), int(_lane(f, i))) for i in range(len(shapes))]
+    out = [None] * len(shapes)
+    for idx in parts:
+        for i, total in zip(idx, _evaluate(g, [shapes[i] for i in idx], conv)):
+            out[i] = total
+    return out
 
 
 def grid(varies) -> list[dict]:
