@@ -105,13 +105,14 @@ def cli():
 @output_options
 @click.option("--all", "all_", is_flag=True, help="Show in-place layers (ReLU, BN, dropout) as rows of their own.")
 @click.option("--exact", is_flag=True, help="Print exact counts instead of the lecture's k / M rounding.")
-def table(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, all_, exact):
+@units_option
+def table(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, all_, exact, units):
     """The per-layer table of NETWORK (a zoo name such as alexnet, or a spec file)."""
     from .render.table import render_table
 
     report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
     print_warnings(report)
-    write_output(render_table(report, fmt, all=all_, exact=exact), output, force)
+    write_output(render_table(report, fmt, all=all_, exact=exact, units=units), output, force)
 
 
 @cli.command("list")

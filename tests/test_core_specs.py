@@ -66,3 +66,11 @@ def test_ops_lists_the_registry(run):
     for name in ("conv", "maxpool", "avgpool", "globalavgpool", "adaptiveavgpool", "fc", "flatten", "relu",
                  "batchnorm", "lrn", "dropout", "concat", "add", "mul", "softmax", "input"):
         assert f"\n{name} " in "\n" + out, name
+
+
+def test_table_units(run):
+    # seed 000: conv1 784 KB = 784 / 1024 = 0.765625 MB (the lecture's KB is 1024 bytes, so MB is too)
+    res = run("table", "alexnet", "--units", "MB")
+    assert "memory (MB)" in res.stdout and "1024-based" in res.stdout
+    conv1 = next(line for line in res.stdout.splitlines() if line.startswith("conv1"))
+    assert conv1.split()[-3] == "0.77"

@@ -54,7 +54,7 @@ def emit(headers, rows, fmt: str, title: str | None = None, notes=()) -> str:
         return f"{head}{body}\n{foot}"
     if fmt == "markdown":
         first, _, rest = (title or "").partition("\n")
-        head = f"### {first}\n\n{rest}\n\n" if title else ""
+        head = (f"### {first}\n\n" + (f"{rest}\n\n" if rest else "")) if title else ""
         foot = "".join(f"\n{n}\n" for n in notes)
         return f"{head}{body}\n{foot}"
     head = f"{title}\n\n" if title else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..report import Report
 from .formats import emit, num
+from .units import memory_in, units_note
 
 HEADERS = ["layer", "C in", "H/W in", "filters", "kernel", "stride", "pad", "C out", "H/W out",
            "memory (KB)", "params (k)", "flop (M)"]
@@ -58,7 +59,15 @@ def conventions_note(report: Report, all: bool = False) -> str:
             f"params (k) = parameters / 1,000, flop (M) = FLOPs / 1,000,000, rounded half up{fold}")
 
 
-def render_table(report: Report, fmt: str = "text", all: bool = False, exact: bool = False) -> str:
+def memory_cell(kb: float, units: str, exact: bool) -> str:
+    """Memory in the lecture's whole KB; MB and GB (1024-based) keep two or three decimals."""
+    if units == "KB":
+        return num(kb, exact=exact)
+    return f"{memory_in(kb, units):,.{2 if units == 'MB' else 3}f}"
+
+
+def render_table(report: Report, fmt: str = "text", all: bool = False, exact: bool = False,
+                 units: str = "KB") -> str:
     """The per-layer table in any format of :data:`~archcost.render.formats.FORMATS`."""
     rows = report.rows(all)
     t = report.totals
@@ -69,9 +78,11 @@ def render_table(report: Report, fmt: str = "text", all: bool = False, exact: bo
                + [x.memory_kb, x.params, x.flops, " ".join(x.folded)] for x in rows]
         out.append(["total", "", "", "", "", "", "", "", "", "", t.memory_kb, t.params, t.flops, ""])
         return emit(CSV_HEADERS, out, "csv")
-    body = [layer_cells(x) + [num(x.memory_kb, exact=exact), num(x.params, 1 if exact else 1000, exact),
-                              num(x.flops, 1 if exact else 10**6, exact)] for x in rows]
-    body.append(["total"] + [""] * 8 + [num(t.memory_kb, exact=exact), num(t.params, 1 if exact else 1000, exact),
-                                        num(t.flops, 1 if exact else 10**6, exact)])
-    headers = HEADERS if not exact else HEADERS[:9] + ["memory (KB)", "params", "FLOPs"]
-    return emit(headers, body, fmt, title=describe(report), notes=[conventions_note(report, all)])
+    k, m = (1, 1) if exact else (1000, 10**6)
+    body = [layer_cells(x) + [memory_cell(x.memory_kb, units, exact), num(x.params, k, exact),
+                              num(x.flops, m, exact)] for x in rows]
+    body.append(["total"] + [""] * 8 + [memory_cell(t.memory_kb, units, exact), num(t.params, k, exact),
+                                        num(t.flops, m, exact)])
+    headers = HEADERS[:9] + [f"memory ({units})"] + (["params", "FLOPs"] if exact else HEADERS[10:])
+    notes = [conventions_note(report, all)] + ([units_note(units)] if units != "KB" else [])
+    return emit(headers, body, fmt, title=describe(report), notes=notes)
