@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from .errors import ArchcostError
+from .ops.base import show_big
 
+MAX_BATCH = 2**32   # with at most 2**64 elements per tensor, every count stays exact and finite
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
 
 
@@ -23,8 +25,10 @@ class Conventions:
     def __post_init__(self):
         if self.dtype not in DTYPE_BYTES:
             raise ArchcostError(f"unknown dtype '{self.dtype}'", f"use one of {', '.join(DTYPE_BYTES)}")
-        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 1:
-            raise ArchcostError(f"batch must be a positive integer, got {self.batch!r}", "use e.g. --batch 8")
+        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or not 1 <= self.batch <= MAX_BATCH:
+            shown = show_big(self.batch) if isinstance(self.batch, int) else repr(self.batch)
+            raise ArchcostError(f"batch must be a positive integer up to 2**32, got {shown}",
+                                "use e.g. --batch 8")
 
     @property
     def bytes_per_element(self) -> int:

@@ -16,6 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def one_line(text: str) -> str:
+    r"""Escape line breaks and other control characters a spec can smuggle into a name, so that
+    an error or warning stays one line on the terminal.
+
+    >>> print(one_line("unknown key 'a\nb'"))
+    unknown key 'a\nb'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def _where(file, line, layer) -> str:
     parts = []
     if file:
@@ -44,7 +56,7 @@ class ArchcostError(Exception):
     def __str__(self) -> str:
         where = _where(self.file, self.line, self.layer)
         text = f"{where} {self.what}" if where else self.what
-        return f"{text}; {self.fix}" if self.fix else text
+        return one_line(f"{text}; {self.fix}" if self.fix else text)
 
 
 @dataclass(frozen=True)
@@ -58,4 +70,4 @@ class Warning_:
 
     def __str__(self) -> str:
         where = _where(self.file, self.line, self.layer)
-        return f"{where} {self.message}" if where else self.message
+        return one_line(f"{where} {self.message}" if where else self.message)

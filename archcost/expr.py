@@ -27,6 +27,7 @@ from .errors import ArchcostError
 MAX_EXPR_CHARS = 1000
 MAX_POW_EXPONENT = 64
 MAX_INT_BITS = 4096
+MAX_LENGTH = 10_000   # items of a string or (nested) list: parameters can double one another
 
 
 def make_divisible(value, divisor=8, min_value=None):
@@ -83,6 +84,9 @@ def _parse(text: str) -> ast.expr:
     except SyntaxError as exc:
         raise ArchcostError(f"expression {text!r} is not valid arithmetic ({exc.msg})",
                             f"write plain arithmetic: {_ALLOWED}") from None
+    except (ValueError, RecursionError, MemoryError):  # a NUL character; nesting deeper than the parser's stack
+        raise ArchcostError(f"expression {text[:40]!r}... cannot be parsed",
+                            "write plain, shallow arithmetic") from None
 
 
 def evaluate(text: str, scope: dict):
@@ -94,16 +98,34 @@ def evaluate(text: str, scope: dict):
     except _Bad as exc:
         what, fix = exc.args
         raise ArchcostError(what, fix) from None
-    except (ZeroDivisionError, OverflowError, TypeError, ValueError, IndexError) as exc:
+    except (ZeroDivisionError, OverflowError, TypeError, ValueError, IndexError, KeyError) as exc:
         raise ArchcostError(f"expression {text!r} cannot be computed ({exc})",
                             "check the values it uses") from None
+    except RecursionError:
+        raise ArchcostError(f"expression {text[:40]!r}... is nested too deeply",
+                            "write plain, shallow arithmetic") from None
 
 
-def _check_int(value, text):
+def _check_size(value, text):
     if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
         raise _Bad(f"expression {text!r} gives a number with more than {MAX_INT_BITS} bits",
                    "use realistic sizes")
+    if isinstance(value, (str, list)) and _items(value) > MAX_LENGTH:
+        raise _Bad(f"expression {text!r} gives a {type(value).__name__} of more than {MAX_LENGTH:,} items",
+                   f"keep strings and lists under {MAX_LENGTH:,} items")
     return value
+
+
+def _items(value) -> int:
+    """Characters, numbers and lists in ``value``, nested lists included; counting stops past
+    MAX_LENGTH (a list can hold one list twice: '[a, a]' doubles with every parameter)."""
+    total, stack = 0, [value]
+    while stack and total <= MAX_LENGTH:
+        v = stack.pop()
+        total += len(v) if isinstance(v, str) else 1
+        if isinstance(v, list):
+            stack.extend(v)
+    return total
 
 
 def _eval(node, scope, text):
@@ -128,7 +150,7 @@ def _eval(node, scope, text):
                        f"exponents are limited to {MAX_POW_EXPONENT}")
         if isinstance(node.op, ast.Mult) and (isinstance(left, (str, list)) or isinstance(right, (str, list))):
             raise _Bad(f"expression {text!r} multiplies a string or list", "multiply numbers only")
-        return _check_int(_BINOPS[type(node.op)](left, right), text)
+        return _check_size(_BINOPS[type(node.op)](left, right), text)
     elif isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](ev(node.operand))
     elif isinstance(node, ast.BoolOp):
@@ -147,7 +169,7 @@ def _eval(node, scope, text):
     elif isinstance(node, ast.IfExp):
         return ev(node.body) if ev(node.test) else ev(node.orelse)
     elif isinstance(node, (ast.List, ast.Tuple)):
-        return [ev(e) for e in node.elts]
+        return _check_size([ev(e) for e in node.elts], text)
     elif isinstance(node, ast.Subscript) and not isinstance(node.slice, ast.Slice):
         return ev(node.value)[ev(node.slice)]
     elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
@@ -156,7 +178,7 @@ def _eval(node, scope, text):
             raise _Bad(f"expression {text!r} calls '{name}', which is not available",
                        "specs may call only " + ", ".join(sorted(FUNCTIONS)))
         args = [ev(a) for a in node.args]
-        return FUNCTIONS[name](*args)
+        return _check_size(FUNCTIONS[name](*args), text)
     elif isinstance(node, ast.Call):
         raise _Bad(f"expression {text!r} calls something other than a plain function",
                    "specs may call only " + ", ".join(sorted(FUNCTIONS)))

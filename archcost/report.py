@@ -19,6 +19,7 @@ they equal the sum of the rows either way.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Mapping
@@ -31,9 +32,20 @@ from .ops import get_op
 
 
 def _jsonable(v):
-    if isinstance(v, tuple):
+    """A value as JSON holds it: tuples become lists; what JSON has no word for (a date, a set, an
+    infinite float, all possible in a spec's parameters) becomes its text, so to_json() never fails
+    and json.loads(to_json()) == to_dict().
+
+    >>> _jsonable((1, (2, 3))), _jsonable(float("inf")), _jsonable({"a": {1}})
+    ([1, [2, 3]], 'inf', {'a': '{1}'})
+    """
+    if isinstance(v, (tuple, list)):
         return [_jsonable(x) for x in v]
-    return v
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if v is None or isinstance(v, (str, int)) or isinstance(v, float) and math.isfinite(v):
+        return v
+    return str(v)
 
 
 @dataclass(frozen=True, slots=True)

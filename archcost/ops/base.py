@@ -23,6 +23,7 @@ worked arithmetic that ``archcost explain`` prints.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable
@@ -31,10 +32,17 @@ from ..arith import ceil_div, floor_div, value
 from ..errors import ArchcostError
 
 REQUIRED = object()
+MAX_SIZE = 2**48        # any one size, stride, padding or count: larger is a typo, not a network
+MAX_ELEMENTS = 2**64    # of one tensor: keeps every count exact and every float finite
 
 
 def suggest(word: str, choices) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """'did you mean ...?' for the choice nearest to ``word`` (YAML keys may be numbers).
+
+    >>> suggest("kernal", ["kernel", "stride"]), suggest(0, ["out"])
+    ("did you mean 'kernel'?", '')
+    """
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else ""
 
 
@@ -48,7 +56,19 @@ def _int(name, v, minimum):
     if v < minimum:
         raise ArchcostError(f"attribute '{name}' must be {'positive' if minimum else 'zero or more'}, got {v}",
                             f"use a value of at least {minimum}")
+    if v > MAX_SIZE:
+        raise ArchcostError(f"attribute '{name}' is {show_big(v)}, more than the limit of 2**48",
+                            "use realistic sizes")
     return v
+
+
+def show_big(n: int) -> str:
+    """An integer for a message: with separators, or its size in bits when it is absurd.
+
+    >>> show_big(2**48), show_big(10**400)
+    ('281,474,976,710,656', 'a 1,329-bit number')
+    """
+    return f"{n:,}" if n.bit_length() <= 128 else f"a {n.bit_length():,}-bit number"
 
 
 def _pair(name, v, minimum):
@@ -69,13 +89,20 @@ COERCE: dict[str, Callable[[str, Any], Any]] = {
     "float": lambda n, v: _float(n, v),
     "bool": lambda n, v: _bool(n, v),
     "str": lambda n, v: _str(n, v),
-    "sizes": lambda n, v: tuple(_int(n, x, 1) for x in (v if isinstance(v, list) else [v])),
+    "sizes": lambda n, v: _sizes(n, v),
 }
 
 
+def _sizes(name, v):
+    sizes = tuple(_int(name, x, 1) for x in (v if isinstance(v, list) else [v]))
+    if not sizes:
+        raise ArchcostError(f"attribute '{name}' lists no sizes", "give at least one, e.g. [3, 224, 224]")
+    return sizes
+
+
 def _float(name, v):
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ArchcostError(f"attribute '{name}' must be a number, got {v!r}", "write a number")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ArchcostError(f"attribute '{name}' must be a number, got {v!r}", "write a finite number")
     return float(v)
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import networkx as nx
 
+from ..arith import prod
 from ..errors import ArchcostError, Warning_
 from ..ir import validate
 from ..ops import get_op
+from ..ops.base import MAX_ELEMENTS, show_big
 
 
 def infer_shapes(g: nx.DiGraph) -> list[Warning_]:
@@ -34,6 +36,9 @@ def infer_shapes(g: nx.DiGraph) -> list[Warning_]:
         if any(d <= 0 for d in shape):
             raise ArchcostError(f"the output would be empty ({'x'.join(map(str, shape))})",
                                 "use a larger input or fewer downsampling layers", **where)
+        if prod(shape) > MAX_ELEMENTS:  # a concat of itself doubles: 2**64 is a mistake, not a network
+            raise ArchcostError(f"the output has {show_big(prod(shape))} elements, more than the limit of 2**64",
+                                "use realistic sizes", **where)
         data["shape"] = shape
         data["input_shapes"] = tuple(ins)
     g.graph["warnings"] = warnings

@@ -50,7 +50,7 @@ from ..errors import ArchcostError
 from ..expr import evaluate, resolve
 from ..ops import REGISTRY, all_ops, get_op
 from ..ops.base import suggest
-from .yamlread import Located, read_yaml
+from .yamlread import Located, parse_yaml, read_yaml
 
 DEFAULT_MAX_NODES = 1_000_000
 HEADER_KEYS = ("name", "title", "source", "family", "input", "params", "defaults", "blocks",
@@ -101,6 +101,13 @@ def _check_keys(mapping, allowed, what, file):
                                 file=file, line=_line(mapping))
 
 
+def _check_defaults(defaults, what, file, line=None):
+    """Per-op defaults: a mapping from op name to a mapping of attributes."""
+    _need_mapping(defaults, what, file, line)
+    for op_name, attrs in defaults.items():
+        _need_mapping(attrs, f"the defaults of '{op_name}'", file, _line(defaults, line))
+
+
 def read_spec(path: str, shown: str | None = None) -> Spec:
     """Read and check a spec file's structure (not yet its layers)."""
     shown = shown or path
@@ -120,20 +127,30 @@ def spec_from_data(data, shown: str = "<spec>") -> Spec:
         raise ArchcostError("'layers' must be a non-empty list", "list the layers, one '- {op: ...}' per row",
                             file=shown, line=_line(data))
     params = dict(_need_mapping(data.get("params") or {}, "'params'", shown))
-    defaults = _need_mapping(data.get("defaults") or {}, "'defaults'", shown)
+    defaults = data.get("defaults") or {}
     blocks = _need_mapping(data.get("blocks") or {}, "'blocks'", shown)
     variants = _need_mapping(data.get("variants") or {}, "'variants'", shown)
-    for op_name, attrs in defaults.items():
-        _need_mapping(attrs, f"the defaults of '{op_name}'", shown, _line(defaults))
+    _check_defaults(defaults, "'defaults'", shown)
     for bname, block in blocks.items():
         _need_mapping(block, f"block '{bname}'", shown, _line(blocks))
         _check_keys(block, BLOCK_KEYS, f"block '{bname}'", shown)
         if not isinstance(block.get("layers"), list) or not block["layers"]:
             raise ArchcostError(f"block '{bname}' has no layers", "give it a 'layers:' list", file=shown,
                                 line=_line(block))
+        _check_defaults(block.get("defaults") or {}, f"the defaults of block '{bname}'", shown, _line(block))
+        declared = block.get("params") or {}
+        if not isinstance(declared, dict) and not (isinstance(declared, list)
+                                                   and all(isinstance(p, str) for p in declared)):
+            raise ArchcostError(f"the params of block '{bname}' must be a list of names or a mapping",
+                                "write e.g. 'params: [out, stride]' or 'params: {out: ~, stride: 1}'",
+                                file=shown, line=_line(block))
     for vname, var in variants.items():
         _need_mapping(var, f"variant '{vname}'", shown, _line(variants))
         _check_keys(var, VARIANT_KEYS, f"variant '{vname}'", shown)
+        _need_mapping(var.get("set") or {}, f"the 'set' of variant '{vname}'", shown, _line(var))
+        if not isinstance(var.get("aliases") or [], list):
+            raise ArchcostError(f"the aliases of variant '{vname}' must be a list of names",
+                                "write e.g. 'aliases: [inception_v1]'", file=shown, line=_line(var))
         unknown = [k for k in (var.get("set") or {}) if k not in params]
         if unknown:
             raise ArchcostError(f"variant '{vname}' sets '{unknown[0]}', which is not a parameter",
@@ -152,11 +169,14 @@ def parse_setting(text: str):
         raise ArchcostError(f"--set {text!r} is not name=value", "write e.g. --set width=2")
     name, raw = (s.strip() for s in text.split("=", 1))
     try:
-        val = yaml.safe_load(raw) if raw else None
-    except yaml.YAMLError:
+        val = parse_yaml(raw) if raw else None
+    except ArchcostError:  # not YAML: arithmetic, or an error evaluate() will name
         val = raw
     if isinstance(val, str) and not val.isidentifier():
-        val = evaluate(val, {})
+        try:
+            val = evaluate(val, {})
+        except ArchcostError as exc:
+            raise ArchcostError(f"--set {text!r}: {exc.what}", exc.fix) from None
     if val is None:
         raise ArchcostError(f"--set {text!r} has no value", "write e.g. --set width=2")
     return name, val
@@ -182,6 +202,16 @@ class _Expander:
     def __init__(self, spec: Spec, graph: nx.DiGraph, env: dict, max_nodes: int):
         self.spec, self.g, self.env, self.max_nodes = spec, graph, env, max_nodes
         self.file = spec.file
+        self.skipped = 0   # layers skipped by 'when' or 'repeat: 0': no node, yet work to bound
+
+    def check_size(self, nodes: int, skipped: int = 0) -> None:
+        """Refuse an expansion beyond max_nodes layers, or as many skipped ones (a repeat of a
+        block whose layers are all skipped adds no node, yet must not loop 10**12 times)."""
+        self.skipped += skipped
+        if nodes > self.max_nodes or self.skipped > self.max_nodes:
+            raise ArchcostError(f"the network expands to more than {self.max_nodes:,} layers"
+                                + (" (counting skipped ones)" if self.skipped > self.max_nodes else ""),
+                                "check the repeats, or raise the limit with --max-nodes")
 
     def err(self, exc: ArchcostError, line, layer):
         return exc.located(file=self.file, line=line, layer=layer)
@@ -197,7 +227,8 @@ class _Expander:
         for item in layers:
             line = _line(item, _line(layers))
             item = _need_mapping(item, "a layer", self.file, line)
-            _name_for_errors = f"{prefix}.{item.get('name', '?')}" if prefix else str(item.get("name", "?"))
+            # an unnamed layer's errors name the block instance it is in (the line points at it)
+            _name_for_errors = ".".join(p for p in (prefix, str(item.get("name") or "")) if p) or None
             try:
                 prev = self.layer(item, env, prefix, local, prev, defaults, stack, explicit, counts)
             except ArchcostError as exc:
@@ -209,8 +240,8 @@ class _Expander:
         if "op" not in item:
             raise ArchcostError("the layer has no 'op'", "add 'op: conv' (or another op or block name)")
         op_name = item["op"]
-        if not (op_name in self.spec.blocks or op_name in REGISTRY):  # else a parameter naming a block
-            op_name = resolve(op_name, env)
+        if isinstance(op_name, str) and not (op_name in self.spec.blocks or op_name in REGISTRY):
+            op_name = resolve(op_name, env)  # a parameter naming a block
         if not isinstance(op_name, str):
             raise ArchcostError(f"'op' must be a name, got {op_name!r}", "write e.g. 'op: conv'")
         name = item.get("name")
@@ -233,6 +264,7 @@ class _Expander:
         if not isinstance(when, bool):
             raise ArchcostError(f"'when' must be true or false, got {when!r}", "write a comparison, e.g. 'when: aux'")
         if not when:  # a skipped layer passes its (first) input through
+            self.check_size(len(self.g), skipped=1)
             local[name] = inputs[0]
             return prev
         repeat = resolve(item.get("repeat", 1), env)
@@ -242,8 +274,12 @@ class _Expander:
             raise ArchcostError(f"'repeat' must be a whole number of copies, got {repeat!r}",
                                 "write e.g. 'repeat: 3' (0 skips the layer)")
         if repeat == 0:
+            self.check_size(len(self.g), skipped=1)
             local[name] = inputs[0]
             return prev
+        # each copy adds a node, or (a block's copy) at least a skipped layer: refuse what cannot fit
+        spare = self.max_nodes - self.skipped if op_name in self.spec.blocks else 0
+        self.check_size(len(self.g) + repeat - spare)
         args = {k: v for k, v in item.items() if k not in LAYER_KEYS}
         out = inputs[0]
         for i in range(repeat):
@@ -271,6 +307,8 @@ class _Expander:
         if raw is None:
             return [prev]
         refs = raw if isinstance(raw, list) else [raw]
+        if not refs:
+            raise ArchcostError("'input' is an empty list", "name the layers it reads, e.g. 'input: [a, b]'")
         out = []
         for ref in refs:
             ref = str(ref)
@@ -286,9 +324,7 @@ class _Expander:
         raw = dict(defaults.get(op_name) or {})
         raw.update(args)
         attrs = {k: resolve(v, env) for k, v in raw.items()}
-        if len(self.g) >= self.max_nodes:
-            raise ArchcostError(f"the network expands to more than {self.max_nodes:,} layers",
-                                "check the repeats, or raise the limit with --max-nodes")
+        self.check_size(len(self.g) + 1)
         ir.add_node(self.g, full, op.name, attrs, inputs, line=line, file=self.file)
 
     def block(self, bname, args, env, full, inputs, outer_defaults, stack) -> str:

@@ -11,12 +11,28 @@ from __future__ import annotations
 import os
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from ..errors import ArchcostError
 
 MAX_SPEC_BYTES = 5 * 1024 * 1024
 
-_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+try:
+    from yaml.cyaml import CParser
+except ImportError:  # PyYAML without libyaml
+    _Base = yaml.SafeLoader
+else:
+    class _Base(Composer, CParser, SafeConstructor, Resolver):
+        """libyaml's fast parser with PyYAML's Python composer: libyaml's own composer recurses
+        in C, and 50,000 nested '[' crash the process instead of raising RecursionError."""
+
+        def __init__(self, stream):
+            CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
 
 
 class Located(dict):
@@ -51,6 +67,7 @@ class _Loader(_Base):
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise ArchcostError(f"a mapping key must be a word, got {key!r}", "write 'name: value'",
                                     line=key_node.start_mark.line + 1)
+            key = key if isinstance(key, str) else key_node.value  # keys are names: '0', 'on' as written
             if key in out:
                 raise ArchcostError(f"duplicate key '{key}'",
                                     "YAML would keep only the last one; remove or rename one of them",
@@ -59,7 +76,16 @@ class _Loader(_Base):
         return out
 
 
+    def construct_yaml_int(self, node):
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:  # Python refuses to parse integers of more than 4,300 digits
+            raise ArchcostError(f"the number {node.value[:12]}... has {len(node.value):,} digits",
+                                "use realistic sizes", line=node.start_mark.line + 1) from None
+
+
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_located)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def read_yaml(path: str, shown: str | None = None):
@@ -67,13 +93,15 @@ def read_yaml(path: str, shown: str | None = None):
     shown = shown or path
     if os.path.isdir(path):
         raise ArchcostError("is a directory, not a spec file", "name a .yaml file", file=shown)
+    if os.path.exists(path) and not os.path.isfile(path):  # /dev/zero or a pipe would be read forever
+        raise ArchcostError("is not a regular file (a device or a pipe)", "name a .yaml spec file", file=shown)
     try:
-        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_SPEC_BYTES + 1)   # never more than the limit, even if the file grows meanwhile
+            size = max(os.fstat(fh.fileno()).st_size, len(raw))
         if size > MAX_SPEC_BYTES:
             raise ArchcostError(f"the file is {size:,} bytes; specs are limited to {MAX_SPEC_BYTES:,}",
                                 "use blocks and repeats instead of writing every layer", file=shown)
-        with open(path, "rb") as fh:
-            raw = fh.read()
     except FileNotFoundError:
         raise ArchcostError("no such file", "check the path, or run 'archcost list' for the zoo names",
                             file=shown) from None
@@ -88,6 +116,15 @@ def read_yaml(path: str, shown: str | None = None):
         line = raw[: exc.start].count(b"\n") + 1
         raise ArchcostError(f"is not UTF-8 text (byte 0x{raw[exc.start]:02x})", "save the file as UTF-8",
                             file=shown, line=line) from None
+    return parse_yaml(text, shown)
+
+
+def parse_yaml(text: str, shown: str | None = None):
+    """Parse YAML text (a spec's, or a --set value) with the rules above.
+
+    >>> parse_yaml("[2, 2, 2, 2]"), parse_yaml("{out: 64}").line
+    ([2, 2, 2, 2], 1)
+    """
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except ArchcostError as exc:
@@ -95,7 +132,9 @@ def read_yaml(path: str, shown: str | None = None):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = "YAML indents with spaces, not tabs" if "\t" in text and "tab" in str(exc).lower() \
+        lines = text.splitlines()
+        bad = lines[mark.line] if mark and mark.line < len(lines) else ""   # libyaml does not say 'tab'
+        hint = "YAML indents with spaces, not tabs" if "\t" in bad or "\t" in text and "tab" in str(exc).lower() \
             else "fix the YAML syntax at this line"
         raise ArchcostError(f"YAML syntax error: {problem}", hint, file=shown,
                             line=mark.line + 1 if mark else None) from None
