@@ -289,7 +289,13 @@ def spatial(a, h, w, warn, ceil_mode=False):
 
 
 def show_pair(p):
-    """(3, 3) -> 3; (3, 1) -> '3x1'; 'same' stays."""
+    """(3, 3) -> 3; (3, 1) -> '3x1'; 'same' stays; a longer tuple (a connection table) is summarised.
+
+    >>> show_pair((3, 3)), show_pair((3, 1)), show_pair(((0, 1), (1, 2), (0, 2)))
+    (3, '3x1', '3 entries')
+    """
+    if isinstance(p, tuple) and (len(p) != 2 or any(isinstance(v, tuple) for v in p)):
+        return f"{len(p)} entries"
     if isinstance(p, tuple):
         return p[0] if p[0] == p[1] else f"{p[0]}x{p[1]}"
     return p

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from fractions import Fraction
 
 FORMATS = ("text", "markdown", "csv", "json", "latex", "html")
 
@@ -24,10 +25,28 @@ def half_up(x) -> int:
     return int(math.floor(x + 0.5))
 
 
+def fixed(x, scale=1, decimals=0) -> str:
+    """x / scale rounded half up, exactly, to ``decimals`` places, with separators.
+
+    >>> fixed(419_904, 10**6, 2), fixed(60_840, 1000, 1), fixed(23_296, 1000)
+    ('0.42', '60.8', '23')
+    """
+    if not decimals:
+        return num(x, scale)
+    q = half_up(Fraction(x) / scale * 10**decimals)
+    return f"{q / 10**decimals:,.{decimals}f}"
+
+
 def num(x, scale=1, exact=False) -> str:
-    """A count for people: divided by ``scale`` and rounded half up, with separators."""
+    """A count for people: divided by ``scale`` and rounded half up, with separators.
+
+    >>> num(37_752_832, 1000), num(499_999, 10**6), num(500_000, 10**6), num(182.25)
+    ('37,753', '0', '1', '182')
+    """
     if exact:
         return f"{x:,}" if isinstance(x, int) else f"{x:,.2f}"
+    if isinstance(x, int):  # exact integer rounding: a float quotient would be off past 2**53
+        return f"{(2 * x + scale) // (2 * scale):,}"
     return f"{half_up(x / scale):,}"
 
 

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from ..report import Report
-from .formats import emit, num
+from .formats import emit, fixed, num
 from .units import memory_in, units_note
 
 HEADERS = ["layer", "C in", "H/W in", "filters", "kernel", "stride", "pad", "C out", "H/W out",
@@ -56,13 +56,27 @@ def conventions_note(report: Report, all: bool = False) -> str:
     batch = f", batch {c.batch}" if c.batch != 1 else ""
     fold = "" if all else "; in-place layers (activations, batch norm, dropout) folded into the row they follow (--all shows them)"
     return (f"FLOPs: {flops}; memory: {c.dtype} outputs ({c.bytes_per_element} bytes), KB = {c.kb} bytes{batch}; "
-            f"params (k) = parameters / 1,000, flop (M) = FLOPs / 1,000,000, rounded half up{fold}")
+            f"params (k) = parameters / 1,000, flop (M) = FLOPs / 1,000,000, rounded half up "
+            f"(to whole numbers unless a column's total is under 100){fold}")
 
 
-def memory_cell(kb: float, units: str, exact: bool) -> str:
+def column_decimals(report: Report) -> tuple[int, int, int]:
+    """Decimals of the memory (KB), params (k) and flop (M) columns: none, as the lecture's
+    table, unless a column's total is under 100 in its unit (1 decimal) or under 10 (2), so
+    that LeNet's 0.34 MFLOP do not print as a column of zeros.
+
+    >>> import archcost
+    >>> column_decimals(archcost.analyze("alexnet")), column_decimals(archcost.analyze("lenet5"))
+    ((0, 0, 0), (1, 1, 2))
+    """
+    t = report.totals
+    return tuple(0 if v >= 100 else 1 if v >= 10 else 2 for v in (t.memory_kb, t.params / 1000, t.flops / 10**6))
+
+
+def memory_cell(kb: float, units: str, exact: bool, decimals: int = 0) -> str:
     """Memory in the lecture's whole KB; MB and GB (1024-based) keep two or three decimals."""
     if units == "KB":
-        return num(kb, exact=exact)
+        return num(kb, exact=exact) if exact else fixed(kb, 1, decimals)
     return f"{memory_in(kb, units):,.{2 if units == 'MB' else 3}f}"
 
 
@@ -78,11 +92,15 @@ def render_table(report: Report, fmt: str = "text", all: bool = False, exact: bo
                + [x.memory_kb, x.params, x.flops, " ".join(x.folded)] for x in rows]
         out.append(["total", "", "", "", "", "", "", "", "", "", t.memory_kb, t.params, t.flops, ""])
         return emit(CSV_HEADERS, out, "csv")
-    k, m = (1, 1) if exact else (1000, 10**6)
-    body = [layer_cells(x) + [memory_cell(x.memory_kb, units, exact), num(x.params, k, exact),
-                              num(x.flops, m, exact)] for x in rows]
-    body.append(["total"] + [""] * 8 + [memory_cell(t.memory_kb, units, exact), num(t.params, k, exact),
-                                        num(t.flops, m, exact)])
+    if exact:
+        cells = lambda x: [memory_cell(x.memory_kb, units, True), num(x.params, exact=True),  # noqa: E731
+                           num(x.flops, exact=True)]
+    else:
+        dm, dp, df = column_decimals(report)
+        cells = lambda x: [memory_cell(x.memory_kb, units, False, dm), fixed(x.params, 1000, dp),  # noqa: E731
+                           fixed(x.flops, 10**6, df)]
+    body = [layer_cells(x) + cells(x) for x in rows]
+    body.append(["total"] + [""] * 8 + cells(t))
     headers = HEADERS[:9] + [f"memory ({units})"] + (["params", "FLOPs"] if exact else HEADERS[10:])
     notes = [conventions_note(report, all)] + ([units_note(units)] if units != "KB" else [])
     return emit(headers, body, fmt, title=describe(report), notes=notes)

@@ -132,6 +132,9 @@ def parse_yaml(text: str, shown: str | None = None):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "nesting depth" in problem:  # libyaml >= 0.2.6 stops deep nesting in its parser
+            raise ArchcostError("YAML nesting is too deep", "flatten the document", file=shown,
+                                line=mark.line + 1 if mark else None) from None
         lines = text.splitlines()
         bad = lines[mark.line] if mark and mark.line < len(lines) else ""   # libyaml does not say 'tab'
         hint = "YAML indents with spaces, not tabs" if "\t" in bad or "\t" in text and "tab" in str(exc).lower() \

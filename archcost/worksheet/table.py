@@ -16,8 +16,8 @@ import random
 
 from ..errors import ArchcostError
 from ..ops.base import suggest
-from ..render.formats import num
-from ..render.table import HEADERS, channels, layer_cells
+from ..render.formats import fixed
+from ..render.table import HEADERS, channels, column_decimals, layer_cells
 from ..report import Report
 from .model import Blank, Section, Table
 
@@ -53,14 +53,17 @@ def _exact(x, key):
     return {"memory": x.memory_kb, "params": x.params, "flops": x.flops}[key]
 
 
-def _blank(x, col, key, unit, scale) -> Blank:
+def _blank(x, col, key, unit, scale, decimals=0) -> Blank:
     exact = _exact(x, key)
     accept = (exact,) if scale > 1 else ()
-    return Blank(f"{x.name}.{key}", f"{x.name}: {HEADERS[col]}", exact, unit, scale, accept=accept, group=x.name)
+    return Blank(f"{x.name}.{key}", f"{x.name}: {HEADERS[col]}", exact, unit, scale, decimals, accept=accept,
+                 group=x.name)
 
 
-def _given(x) -> list:
-    return layer_cells(x) + [num(x.memory_kb), num(x.params, 1000), num(x.flops, 10**6)]
+def _given(x, decimals=(0, 0, 0)) -> list:
+    """The row's cells as the table prints them (its columns' decimals: see column_decimals)."""
+    dm, dp, df = decimals
+    return layer_cells(x) + [fixed(x.memory_kb, 1, dm), fixed(x.params, 1000, dp), fixed(x.flops, 10**6, df)]
 
 
 def _row_work(report: Report, row, explain_layer) -> str:
@@ -103,15 +106,17 @@ def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, 
     for x in report.rows():
         owner.update({n: x.name for n in (x.name, *x.folded)})
     body, work, hidden, worked = [], [], set(), set()
+    decimals = column_decimals(report)
+    places = {9: decimals[0], 10: decimals[1], 11: decimals[2]}   # memory, params, flops columns
     for i, x in enumerate(report.rows()):
-        cells = _given(x)
+        cells = _given(x, decimals)
         src = owner.get(x.inputs[0]) if x.inputs else None
         for col, in_col in _INPUT_OF.items():
             if (src, col) in chosen and cells[in_col] != "":
                 hidden.add((i, in_col))    # the row above's blank output would be given away here
         for col in range(len(cells)):
             if (x.name, col) in chosen:
-                cells[col] = _blank(x, col, *spec[col])
+                cells[col] = _blank(x, col, *spec[col], places.get(col, 0))
         body.append(tuple(cells))
         if any((x.name, col) in chosen for col in spec):
             work.append((x.name, x.name, _row_work(report, x, explain_layer)))
