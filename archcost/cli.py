@@ -111,8 +111,8 @@ def table(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt
     from .render.table import render_table
 
     report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
-    print_warnings(report)
     write_output(render_table(report, fmt, all=all_, exact=exact, units=units), output, force)
+    print_warnings(report)  # after the table, where the eye ends
 
 
 @cli.command("list")

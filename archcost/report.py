@@ -159,15 +159,19 @@ def build_report(g: nx.DiGraph, conv: Conventions) -> Report:
     """Collect the facts the passes wrote on ``g`` into an immutable report."""
     layers = []
     input_shape = ()
+    cells: dict[int, MappingProxyType] = {}   # shared attributes (repeated blocks) share their cells
     for name, d in g.nodes(data=True):
         op = get_op(d["op"])
         if op.kind == "io":
             input_shape = d["shape"]
             continue
+        a = d["attrs"]
+        if id(a) not in cells:
+            cells[id(a)] = MappingProxyType(op.cells(a))
         layers.append(Layer(
             name=name, op=d["op"], kind=op.kind, inputs=d["inputs"], input_shapes=d["input_shapes"],
             output_shape=d["shape"], memory_kb=d["memory_kb"], params=d["params"], flops=d["flops"],
-            attrs=d["attrs"], cells=MappingProxyType(op.cells(d["attrs"])), inplace=op.inplace,
+            attrs=a, cells=cells[id(a)], inplace=op.inplace,
             line=d.get("line"), file=d.get("file")))
     meta = g.graph
     return Report(network=meta["name"], title=meta.get("title", meta["name"]), source=meta.get("source", ""),

@@ -133,3 +133,12 @@ def test_csv_carries_exact_values(run):
 def test_other_formats_contain_the_rows(run, fmt, marker):
     res = run("table", "alexnet", "--format", fmt)
     assert res.exit_code == 0 and marker in res.stdout and "784" in res.stdout and "37,753" in res.stdout
+
+
+def test_the_readme_quick_start_shows_real_output(run):
+    from pathlib import Path
+
+    lines = (Path(__file__).resolve().parents[1] / "README.md").read_text().splitlines()
+    start = lines.index("$ archcost table alexnet") + 1
+    shown = lines[start:lines.index("```", start)]
+    assert run("table", "alexnet").output.splitlines() == shown

@@ -45,10 +45,16 @@ def layer_costs(op, a, ins, out, conv: Conventions = Conventions()) -> tuple:
 
 
 def compute_costs(g: nx.DiGraph, conv: Conventions = Conventions()) -> None:
+    seen: dict[tuple, dict] = {}  # the rules are pure: copies of a repeated block cost the same
     for name, data in g.nodes(data=True):
-        op = get_op(data["op"])
-        if op.kind == "io":
-            data.update(params=0, flops=0, memory_kb=0.0)
-            continue
-        params, flops, memory = layer_costs(op, data["attrs"], data["input_shapes"], data["shape"], conv)
-        data.update(params=int(params), flops=int(flops), memory_kb=float(memory))
+        key = (data["op"], id(data["attrs"]), data["input_shapes"], data["shape"])
+        costs = seen.get(key)
+        if costs is None:
+            op = get_op(data["op"])
+            if op.kind == "io":
+                costs = dict(params=0, flops=0, memory_kb=0.0)
+            else:
+                params, flops, memory = layer_costs(op, data["attrs"], data["input_shapes"], data["shape"], conv)
+                costs = dict(params=int(params), flops=int(flops), memory_kb=float(memory))
+            seen[key] = costs
+        data.update(costs)

@@ -24,15 +24,23 @@ from ..ops.base import MAX_ELEMENTS, show_big
 def infer_shapes(g: nx.DiGraph) -> list[Warning_]:
     warnings: list[Warning_] = []
     nodes = dict(g.nodes(data=True))  # plain dict lookups: networkx's views are slow per node
+    # Rules are pure: a layer with the same op, attributes and input shapes as one already seen
+    # (every copy of a repeated block) gets the same shape and the same warnings, re-located.
+    # Attributes are keyed by identity: the loader hands identical attributes one shared object.
+    seen: dict[tuple, tuple] = {}
     for name in validate(g):
         data = nodes[name]
         ins = [nodes[i]["shape"] for i in data["inputs"]]
+        key = (data["op"], id(data["attrs"]), tuple(ins))
+        if key not in seen:
+            messages: list[str] = []
+            try:
+                seen[key] = (tuple(get_op(data["op"]).shape(data["attrs"], ins, messages.append)), messages)
+            except ArchcostError as exc:
+                raise exc.located(file=data.get("file"), line=data.get("line"), layer=name)
+        shape, messages = seen[key]
         where = dict(file=data.get("file"), line=data.get("line"), layer=name)
-        warn = lambda msg, w=where: warnings.append(Warning_(msg, w["layer"], w["file"], w["line"]))  # noqa: E731
-        try:
-            shape = tuple(get_op(data["op"]).shape(data["attrs"], ins, warn))
-        except ArchcostError as exc:
-            raise exc.located(**where)
+        warnings.extend(Warning_(m, name, where["file"], where["line"]) for m in messages)
         if any(d <= 0 for d in shape):
             raise ArchcostError(f"the output would be empty ({'x'.join(map(str, shape))})",
                                 "use a larger input or fewer downsampling layers", **where)

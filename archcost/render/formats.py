@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from fractions import Fraction
 
 FORMATS = ("text", "markdown", "csv", "json", "latex", "html")
@@ -50,6 +51,20 @@ def num(x, scale=1, exact=False) -> str:
     return f"{half_up(x / scale):,}"
 
 
+_NUMERIC = re.compile(r"^[-+x]?[\d,.]*[%x]?[\d,.x]*$")
+
+
+def alignments(rows, n: int) -> list[str]:
+    """The first column (names) left, numeric columns right, text columns (titles) left.
+
+    >>> alignments([["conv1", "784", "x1.5", "AlexNet"]], 4)
+    ['left', 'right', 'right', 'left']
+    """
+    def numeric(col):
+        return all(_NUMERIC.match(str(r[col])) for r in rows if col < len(r) and str(r[col]) != "")
+    return ["left"] + ["right" if numeric(c) else "left" for c in range(1, n)]
+
+
 def emit(headers, rows, fmt: str, title: str | None = None, notes=()) -> str:
     """Render a table in ``fmt``; ``title`` and ``notes`` frame it where the format allows."""
     if fmt == "csv":
@@ -61,7 +76,7 @@ def emit(headers, rows, fmt: str, title: str | None = None, notes=()) -> str:
     from tabulate import tabulate
 
     body = tabulate(rows, headers=headers, tablefmt=_TABULATE[fmt], disable_numparse=True,
-                    colalign=["left"] + ["right"] * (len(headers) - 1))
+                    colalign=alignments(rows, len(headers)))
     if fmt == "html":
         head = "".join(f"<h3>{_esc(line)}</h3>\n" if i == 0 else f"<p>{_esc(line)}</p>\n"
                        for i, line in enumerate((title or "").splitlines()))
