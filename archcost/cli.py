@@ -29,28 +29,37 @@ class _Group(click.Group):
             ctx.exit(0)
 
 
+def _options(f, options):
+    """Apply click options so that --help lists them in the order written."""
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def network_options(f):
     """Options shared by every command that analyzes a network."""
-    f = click.option("--input", "input_", metavar="CxHxW", help="Input shape, e.g. 3x160x160 (or 160 for square).")(f)
-    f = click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
-                     help="Override a spec parameter (repeatable), e.g. --set width=2.")(f)
-    f = click.option("--no-bias-flops", is_flag=True,
-                     help="Leave the bias add out of FLOPs (torchvision/fvcore convention).")(f)
-    f = click.option("--dtype", default="float32", show_default=True,
+    return _options(f, [
+        click.option("--input", "input_", metavar="CxHxW", help="Input shape, e.g. 3x160x160 (or 160 for square)."),
+        click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+                     help="Override a spec parameter (repeatable), e.g. --set width=2."),
+        click.option("--no-bias-flops", is_flag=True,
+                     help="Leave the bias add out of FLOPs (torchvision/fvcore convention)."),
+        click.option("--dtype", default="float32", show_default=True,
                      type=click.Choice(["float32", "float16", "bfloat16", "int8", "float64"]),
-                     help="Bytes per element for memory.")(f)
-    f = click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1),
-                     help="Batch size: memory and FLOPs scale, parameters do not.")(f)
-    f = click.option("--max-nodes", default=1_000_000, show_default=True, type=click.IntRange(min=1),
-                     help="Refuse specs that expand to more layers than this.")(f)
-    return f
+                     help="Bytes per element for memory."),
+        click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1),
+                     help="Batch size: memory and FLOPs scale, parameters do not."),
+        click.option("--max-nodes", default=1_000_000, show_default=True, type=click.IntRange(min=1),
+                     help="Refuse specs that expand to more layers than this."),
+    ])
 
 
 def output_options(f):
-    f = click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(FORMATS))(f)
-    f = click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")(f)
-    f = click.option("--force", is_flag=True, help="Overwrite an existing output file.")(f)
-    return f
+    return _options(f, [
+        click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(FORMATS)),
+        click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."),
+        click.option("--force", is_flag=True, help="Overwrite an existing output file."),
+    ])
 
 
 def units_option(f):

@@ -40,3 +40,12 @@ def test_a_lenet_worksheet_key_has_the_tables_decimals_and_grades_itself(tmp_pat
             w.writerow([key["sheets"][0]["id"], b["n"], b["cell"], b["label"], b["unit"], b["rounded"]])
     (result,) = grade_files(tmp_path / "key.json", [answers])
     assert result.score == 100.0
+
+
+def test_the_worksheet_tells_students_the_decimals():
+    from archcost.conventions import Conventions
+    from archcost.worksheet.build import conventions_text
+
+    text = " ".join(conventions_text(Conventions(), archcost.analyze("lenet5")))
+    assert "2 decimals in flop (M)" in text and "1 decimal in params (k)" in text
+    assert "decimal" not in " ".join(conventions_text(Conventions(), archcost.analyze("alexnet")))

@@ -18,6 +18,7 @@ from .. import __version__
 from ..conventions import Conventions
 from ..errors import ArchcostError
 from ..ops import get_op
+from ..render.table import column_decimals
 from ..ops.base import suggest
 from .exercises import EXERCISES, Context
 from .model import Sheet
@@ -43,6 +44,10 @@ def conventions_text(conv: Conventions, report=None) -> tuple:
              "Rounding: memory in whole KB, parameters in thousands (k), FLOPs in millions (M), halves up "
              "(253.5 -> 254); the exact count is right too."]
     if report is not None:
+        places = dict(zip(("memory (KB)", "params (k)", "flop (M)"), column_decimals(report)))
+        if any(places.values()):  # a small network's columns keep decimals (see column_decimals)
+            lines[-1] = lines[-1].replace("(253.5 -> 254)", "(253.5 -> 254), to " + ", ".join(
+                f"{d} decimal{'s' * (d > 1)} in {col}" for col, d in places.items() if d) + " for this network")
         extra = sorted({x.op for x in report.layers} - _PLAIN_OPS)
         lines += [f"{name}: {get_op(name).doc}." for name in extra]
         if any(x.attrs.get("ceil_mode") for x in report.layers):
