@@ -71,4 +71,8 @@ def _gc_paused():
         yield
     finally:
         if was_enabled:
+            # Hand what the analysis made straight to the oldest generation (freeze, then unfreeze
+            # into it): re-enabling would otherwise scan all of it at once as brand-new objects.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()

@@ -11,7 +11,7 @@ names: edges alone do not keep the order a concat needs), ``line`` and ``file``
 >>> g = new_graph("tiny")
 >>> add_node(g, "input", "input", {"shape": [3, 32, 32]})
 >>> add_node(g, "conv1", "conv", {"out": 8, "kernel": 3}, ["input"])
->>> [n for n in topo_order(g)]
+>>> topo_order(g)
 ['input', 'conv1']
 """
 
@@ -69,31 +69,48 @@ def _checked_cached(key):
     return get_op(op).coerce({k: v for k, _, v in items})
 
 
-def topo_order(g: nx.DiGraph) -> list[str]:
-    """Nodes in the order they were written when that is a valid order (specs
-    only refer back), otherwise networkx's topological order; a cycle is an error."""
+def walk(g: nx.DiGraph):
+    """Yield ``(name, data)`` in a topological order, checking the graph on the way: one input
+    node, no cycles. Nodes come in the order they were written whenever that is valid (specs only
+    refer back), so a spec's graph is walked once with no sort; otherwise the rest follows
+    networkx's topological order, and a cycle is an error.
+
+    >>> g = new_graph("tiny")
+    >>> add_node(g, "input", "input", {"shape": [4]})
+    >>> add_node(g, "fc", "fc", {"out": 2}, ["input"])
+    >>> [name for name, _ in walk(g)]
+    ['input', 'fc']
+    """
     seen: set[str] = set()
-    order = []
-    for n, inputs in g.nodes(data="inputs"):
-        if not seen.issuperset(inputs):
+    inputs = 0
+    for name, data in g.nodes(data=True):
+        if not seen.issuperset(data["inputs"]):
             break
-        seen.add(n)
-        order.append(n)
+        seen.add(name)
+        inputs += data["op"] == "input"
+        yield name, data
     else:
-        return order
+        return _one_input(g, inputs)
     try:
-        return list(nx.topological_sort(g))
+        rest = [n for n in nx.topological_sort(g) if n not in seen]
     except nx.NetworkXUnfeasible:
         cycle = " -> ".join(u for u, _ in nx.find_cycle(g))
         raise ArchcostError(f"the graph has a cycle: {cycle}",
                             "a layer cannot depend on its own output; fix the 'input:' lists",
                             file=g.graph.get("file")) from None
+    for name in rest:
+        data = g.nodes[name]
+        inputs += data["op"] == "input"
+        yield name, data
+    _one_input(g, inputs)
 
 
-def validate(g: nx.DiGraph) -> list[str]:
-    """Check the graph (one input node, no cycles) and return the topological order."""
-    inputs = [n for n, op in g.nodes(data="op") if op == "input"]
-    if len(inputs) != 1:
-        raise ArchcostError(f"the network has {len(inputs)} input nodes", "give it exactly one input",
+def _one_input(g: nx.DiGraph, count: int) -> None:
+    if count != 1:
+        raise ArchcostError(f"the network has {count} input nodes", "give it exactly one input",
                             file=g.graph.get("file"))
-    return topo_order(g)
+
+
+def topo_order(g: nx.DiGraph) -> list[str]:
+    """The node names in the order :func:`walk` visits them (the graph checked)."""
+    return [name for name, _ in walk(g)]

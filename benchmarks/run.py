@@ -71,7 +71,7 @@ def main() -> None:
     rows = []
     results = {}
     for n in (1_000, 10_000, 100_000):
-        r = analysis(n, rep if n < 100_000 else max(2, rep // 2))
+        r = analysis(n, rep)
         results[n] = r
         rows.append((f"analyze {n:,}-layer network", f"{r['seconds']:.3f} s",
                      f"{r['seconds'] / r['layers'] * 1e6:.1f} us/layer, peak {r['peak_mb']:.0f} MB"))

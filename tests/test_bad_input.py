@@ -2,7 +2,6 @@
 
 import os
 
-import networkx as nx
 import pytest
 
 import archcost

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ArchcostError
-from .formats import emit, num
+from .formats import emit
 
 HEADERS = ["network", "family", "input", "params (M)", "GFLOPs", "title", "source"]
 

@@ -38,19 +38,17 @@ Rules (the README's "Spec language" section has them all):
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 
 import networkx as nx
-import yaml
 
 from .. import ir
 from ..errors import ArchcostError
 from ..expr import evaluate, resolve
 from ..ops import REGISTRY, all_ops, get_op
 from ..ops.base import suggest
-from .yamlread import Located, parse_yaml, read_yaml
+from .yamlread import parse_yaml, read_yaml
 
 DEFAULT_MAX_NODES = 1_000_000
 HEADER_KEYS = ("name", "title", "source", "family", "input", "params", "defaults", "blocks",
