@@ -183,3 +183,14 @@ def test_the_grammar_page_example_runs_with_the_counts_worked_by_hand(spec_file)
     assert archcost.analyze(path).totals.params == 432 + 9_344 + 14_464 + 18_560 + 330
     # SE: excitation FC out x out + out per block: 2 x 272 + 2 x 1,056
     assert archcost.analyze(path, settings={"se": True}).totals.params == 43_130 + 2 * 272 + 2 * 1_056
+
+
+def test_the_zoo_is_found_from_a_checkout_without_install(monkeypatch):
+    # `python -c "import archcost"` in the repository imports ./archcost, which has no specs inside
+    from archcost.spec import zoo
+
+    def missing(name):
+        raise ModuleNotFoundError(name)
+
+    monkeypatch.setattr(zoo.resources, "files", missing)
+    assert (Path(zoo.spec_dir()) / "alexnet.yaml").exists()

@@ -20,7 +20,13 @@ from .loader import Spec, read_spec
 
 
 def spec_dir() -> str:
-    return str(resources.files("archcost.specs"))
+    """The zoo's folder: the installed package's ``archcost/specs``, or, when archcost is
+    imported straight from a checkout (the repository's ``archcost/`` has no specs inside it),
+    the checkout's ``specs/``."""
+    try:
+        return str(resources.files("archcost.specs"))
+    except ModuleNotFoundError:
+        return os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "specs")
 
 
 def _files() -> list[str]:
