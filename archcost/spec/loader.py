@@ -33,7 +33,11 @@ Rules (the README's "Spec language" section has them all):
   its input through, so later references still work;
 - any other string value is a parameter name or safe arithmetic (:mod:`archcost.expr`).
 
->>> g = load_graph(read_spec_text(__doc__.split("::")[1]))   # doctest: +SKIP
+>>> from archcost.spec.yamlread import parse_yaml
+>>> spec = spec_from_data(parse_yaml(
+...     "{name: t, input: [3, 32, 32], layers: [{name: c, op: conv, out: 8, kernel: 3, repeat: 2}]}"))
+>>> list(load_graph(spec))
+['input', 'c.0', 'c.1']
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ A spec file holds one network or a family of named variants (``vgg.yaml``:
 vgg11 .. vgg19_bn). A name is looked up as a file name first (fast), then
 among every file's variants and aliases.
 
->>> find("alexnet")[1]                    # doctest: +SKIP
-None
+>>> [find(name)[1] for name in ("alexnet", "vgg_d", "resnet")]   # the variant each name picks
+['alexnet', 'vgg16', None]
 """
 
 from __future__ import annotations
