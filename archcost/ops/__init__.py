@@ -4,7 +4,7 @@ Modules here are imported on first use (one per op family: conv.py, pool.py,
 merge.py, ...); a new module is picked up without being listed anywhere.
 
 >>> sorted(all_ops())[:3]
-['add', 'adaptiveavgpool', 'avgpool']
+['adaptiveavgpool', 'add', 'avgpool']
 """
 
 from __future__ import annotations
