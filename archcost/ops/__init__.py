@@ -12,10 +12,10 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from .base import REGISTRY, Attr, Op, register, suggest
+from .base import REGISTRY, Attr, Op, SameShape, register, suggest
 from ..errors import ArchcostError
 
-__all__ = ["REGISTRY", "Attr", "Op", "register", "get_op", "all_ops"]
+__all__ = ["REGISTRY", "Attr", "Op", "SameShape", "register", "get_op", "all_ops"]
 
 _loaded = False
 

@@ -8,16 +8,13 @@ slope per channel.
 
 from __future__ import annotations
 
-from .base import Attr, Op, register
+from .base import Attr, SameShape, register
 
 
-class _Elementwise(Op):
+class _Elementwise(SameShape):
     kind = "act"
     inplace = True
     attrs = {}
-
-    def shape(self, a, ins, warn=lambda m: None):
-        return tuple(ins[0])
 
 
 ACTIVATIONS = {
@@ -57,11 +54,8 @@ class Dropout(_Elementwise):
 
 
 @register
-class Softmax(Op):
+class Softmax(SameShape):
     name = "softmax"
     kind = "act"
     doc = "normalised exponentials over the channels (not multiply-adds: 0 FLOPs)"
     attrs = {}
-
-    def shape(self, a, ins, warn=lambda m: None):
-        return tuple(ins[0])

@@ -192,6 +192,13 @@ class Op:
         return {}
 
 
+class SameShape(Op):
+    """An op whose output has its (first) input's shape: activations, normalisations, dropout."""
+
+    def shape(self, a, ins, warn=lambda message: None):
+        return tuple(ins[0])
+
+
 REGISTRY: dict[str, Op] = {}
 
 

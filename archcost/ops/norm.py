@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from ..arith import elements
-from .base import Attr, Op, register
+from .base import Attr, SameShape, register
 
 
 @register
-class BatchNorm(Op):
+class BatchNorm(SameShape):
     name = "batchnorm"
     kind = "norm"
     inplace = True
@@ -18,9 +18,6 @@ class BatchNorm(Op):
         "affine": Attr("bool", True, "learn gamma and beta"),
     }
 
-    def shape(self, a, ins, warn=lambda m: None):
-        return tuple(ins[0])
-
     def params(self, a, ins, out):
         return 2 * ins[0][0] if a["affine"] else 0
 
@@ -29,7 +26,7 @@ class BatchNorm(Op):
 
 
 @register
-class LRN(Op):
+class LRN(SameShape):
     name = "lrn"
     kind = "norm"
     doc = ("local response normalisation across `size` neighbouring channels (AlexNet): "
@@ -40,9 +37,6 @@ class LRN(Op):
         "beta": Attr("float", 0.75, "exponent"),
         "k": Attr("float", 2.0, "offset"),
     }
-
-    def shape(self, a, ins, warn=lambda m: None):
-        return tuple(ins[0])
 
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out) * a["size"]

@@ -230,11 +230,11 @@ class _Expander:
             line = _line(item, _line(layers))
             item = _need_mapping(item, "a layer", self.file, line)
             # an unnamed layer's errors name the block instance it is in (the line points at it)
-            _name_for_errors = ".".join(p for p in (prefix, str(item.get("name") or "")) if p) or None
+            layer_for_errors = ".".join(p for p in (prefix, str(item.get("name") or "")) if p) or None
             try:
                 prev = self.layer(item, env, prefix, local, prev, defaults, stack, explicit, counts)
             except ArchcostError as exc:
-                raise self.err(exc, line, _name_for_errors)
+                raise self.err(exc, line, layer_for_errors)
         return prev
 
     def layer(self, item, env, prefix, local, prev, defaults, stack, explicit, counts) -> str:
