@@ -31,7 +31,9 @@ def load_spec(name_or_path: str):
 
 def build_graph(spec, input=None, settings=None, max_nodes=None):
     """A zoo name, a path or a Spec -> the checked graph IR (before the passes)."""
+    from .api import arguments
     from .spec.loader import DEFAULT_MAX_NODES, Spec, load_graph
+    spec, input, settings, max_nodes = arguments(spec, input, settings, max_nodes)
     variant = None
     if not isinstance(spec, Spec):
         spec, variant = load_spec(spec)
@@ -42,7 +44,7 @@ def analyze(spec, input=None, settings=None, *, bias_flops: bool = True, dtype: 
             batch: int = 1, max_nodes: int | None = None):
     """Analyze a network: a zoo name ("alexnet"), a spec path, a Spec or a graph.
 
-    ``input`` overrides the input shape ((3, 160, 160) or "3x160x160");
+    ``input`` overrides the input shape ((3, 160, 160), "3x160x160", or 160: square);
     ``settings`` overrides spec parameters ({"width": 2}). Returns a
     :class:`archcost.report.Report`.
     """

@@ -7,20 +7,48 @@ stderr and exit status 2.
 
 from __future__ import annotations
 
-import os
+import re
 import sys
 
 import click
 
-from .errors import ArchcostError
+from .errors import ArchcostError, one_line
+from .outfile import write_output, write_outputs
 
 FORMATS = ("text", "markdown", "csv", "json", "latex", "html")
 
 
+class _UsageLine(click.ClickException):
+    """A click usage error (bad option value, unknown option or command, missing argument)
+    shown as every other error: one line, what and how to fix, exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, exc: click.UsageError):
+        text = re.sub(r"\s*\((Did you mean[^)]*)\)", r". \1", " ".join(exc.format_message().split()))
+        sentences = [x[:1].lower() + x[1:] for x in re.split(r"(?<=[.?])\s+", text)]
+        what = "; ".join(x.rstrip(".") for x in sentences if not x.startswith("did you mean"))
+        hints = "".join(f"{x} " for x in sentences if x.startswith("did you mean"))
+        super().__init__(f"{what}; {hints}run '{exc.ctx.command_path if exc.ctx else 'archcost'} --help'")
+
+    def show(self, file=None):
+        click.echo(f"error: {one_line(self.message)}", err=True)
+
+
 class _Group(click.Group):
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:   # bare `archcost`: the help, as click shows it
+            raise
+        except click.UsageError as exc:
+            raise _UsageLine(exc) from None
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise _UsageLine(exc) from None
         except ArchcostError as exc:
             click.echo(f"error: {exc}", err=True)
             ctx.exit(2)
@@ -57,7 +85,7 @@ def network_options(f):
 def output_options(f):
     return _options(f, [
         click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(FORMATS)),
-        click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout."),
+        click.option("-o", "--output", help="Write to this file instead of stdout."),
         click.option("--force", is_flag=True, help="Overwrite an existing output file."),
     ])
 
@@ -75,26 +103,6 @@ def analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch,
     parsed = dict(parse_setting(s) for s in settings)
     return analyze(network, input=input_, settings=parsed, bias_flops=not no_bias_flops,
                    dtype=dtype, batch=batch, max_nodes=max_nodes)
-
-
-def write_output(text: str | bytes, output: str | None, force: bool) -> None:
-    """Print, or write the file whole (temporary file + rename) or not at all (bytes for PDF)."""
-    if not output:
-        click.echo(text, nl=False)
-        return
-    if os.path.exists(output) and not force:
-        raise ArchcostError(f"'{output}' already exists", "pass --force to overwrite it, or choose another name")
-    folder = os.path.dirname(os.path.abspath(output))
-    if not os.path.isdir(folder):
-        raise ArchcostError(f"the folder of '{output}' does not exist", "create it first")
-    tmp = f"{output}.tmp{os.getpid()}"
-    try:
-        with (open(tmp, "wb") if isinstance(text, bytes) else open(tmp, "w", encoding="utf-8")) as fh:
-            fh.write(text)
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
 
 
 def print_warnings(report) -> None:
@@ -139,8 +147,7 @@ def ops():
     """The registered ops and what each computes."""
     from .ops import all_ops
 
-    for name, op in sorted(all_ops().items()):
-        click.echo(f"{name:16} {op.kind:8} {op.doc}")
+    write_output("".join(f"{name:16} {op.kind:8} {op.doc}\n" for name, op in sorted(all_ops().items())), None, False)
 
 
 @cli.command()
@@ -181,25 +188,20 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
     from .spec.loader import parse_setting
     from .worksheet import list_exercises as listing
     from .worksheet import make_sheets, parse_formats, worksheet_files
+    from .outfile import write_folder
+    from .worksheet import CLASS_FILE
     from .worksheet.table import parse_groups
 
     if list_exercises:
-        click.echo(listing(), nl=False)
+        write_output(listing(), None, False)
         return
     if not folder:
         raise ArchcostError("no output folder", "give one with -o, e.g. -o out/")
     sheets = make_sheets(network, exercises, seed, variants, vary, allow_floor, parse_groups(blank), blank_rate,
                          tuple(rows.split(",")) if rows else None, input_, dict(parse_setting(s) for s in settings),
                          max_nodes=max_nodes, bias_flops=not no_bias_flops, dtype=dtype, batch=batch)
-    files = {os.path.join(folder, name): body for name, body in
-             worksheet_files(sheets, parse_formats(formats)).items()}
-    clash = [p for p in files if os.path.exists(p)]
-    if clash and not force:
-        raise ArchcostError(f"'{clash[0]}' already exists ({len(clash)} of the {len(files)} files)",
-                            "pass --force to overwrite them, or choose another folder")
-    os.makedirs(folder, exist_ok=True)
-    for path, body in files.items():
-        write_output(body, path, True)
+    files = worksheet_files(sheets, parse_formats(formats))
+    write_folder(folder, files, force, owned=CLASS_FILE.fullmatch)
     click.echo(f"wrote {len(files)} files to {folder}: {len(sheets)} sheet(s), their keys, answers CSVs and key.json")
 
 
@@ -208,7 +210,7 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
 @click.argument("answers", nargs=-1, required=True)
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "csv", "json"]),
               help="csv: one gradebook row per file; json: every mark.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("-o", "--output", help="Write to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.pass_context
 def grade(ctx, key, answers, fmt, output, force):
@@ -271,7 +273,7 @@ def findings(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, 
 @network_options
 @output_options
 @units_option
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), help="Also draw the curves (.png, .svg, .pdf).")
+@click.option("--plot", "plot_path", help="Also draw the curves (.png, .svg, .pdf).")
 def sweep(network, varies, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units,
           plot_path):
     """Totals of every variant of NETWORK over a grid (--vary resolution=128:640:32 --vary width_mult=1:2:0.1)."""
@@ -282,11 +284,12 @@ def sweep(network, varies, input_, settings, no_bias_flops, dtype, batch, max_no
 
     conv = Conventions(bias_flops=not no_bias_flops, dtype=dtype, batch=batch)
     variants = run_sweep(network, varies, dict(parse_setting(s) for s in settings), input_, conv, max_nodes=max_nodes)
+    outputs = []
     if plot_path:
         from .render.plot import image, image_format, sweep_figure
 
-        write_output(image(sweep_figure(network, variants, units), image_format(plot_path)), plot_path, force)
-    write_output(render_sweep(network, variants, fmt, units, conv), output, force)
+        outputs.append((plot_path, image(sweep_figure(network, variants, units), image_format(plot_path))))
+    write_outputs([*outputs, (output, render_sweep(network, variants, fmt, units, conv))], force)
 
 
 @cli.command()
@@ -295,7 +298,7 @@ def sweep(network, varies, input_, settings, no_bias_flops, dtype, batch, max_no
 @units_option
 @click.option("--compare", "several", is_flag=True,
               help="FLOPs against parameters, one bubble per network (area = memory), as Canziani et al. 2016.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The image: .png, .svg or .pdf.")
+@click.option("-o", "--output", required=True, help="The image: .png, .svg or .pdf.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, units, several, output, force):
     """Per-layer bars of memory, parameters and FLOPs of a network (or, with --compare, several networks)."""

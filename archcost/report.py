@@ -28,7 +28,9 @@ from typing import Mapping, NamedTuple
 import networkx as nx
 
 from .conventions import Conventions
+from .errors import ArchcostError
 from .ops import get_op
+from .ops.base import suggest
 
 
 def _jsonable(v):
@@ -128,7 +130,14 @@ class Report:
         return totals_of(self.layers)
 
     def layer(self, name: str) -> Layer:
-        return self._by_name[name]
+        """The layer called ``name``; an unknown name is an ArchcostError naming the nearest layer."""
+        try:
+            return self._by_name[name]
+        except (KeyError, TypeError):
+            names = [x.name for x in self.layers]
+            raise ArchcostError(f"{self.network} has no layer {name!r}",
+                                suggest(name, names, n=3) or f"its layers are: {', '.join(names[:12])}"
+                                + (", ..." if len(names) > 12 else "")) from None
 
     @cached_property
     def _by_name(self) -> dict:

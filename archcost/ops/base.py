@@ -36,14 +36,17 @@ MAX_SIZE = 2**48        # any one size, stride, padding or count: larger is a ty
 MAX_ELEMENTS = 2**64    # of one tensor: keeps every count exact and every float finite
 
 
-def suggest(word: str, choices) -> str:
-    """'did you mean ...?' for the choice nearest to ``word`` (YAML keys may be numbers).
+def suggest(word: str, choices, n: int = 1) -> str:
+    """'did you mean ...?' for the (up to ``n``) choices nearest to ``word`` (YAML keys may be numbers).
 
     >>> suggest("kernal", ["kernel", "stride"]), suggest(0, ["out"])
     ("did you mean 'kernel'?", '')
+    >>> suggest("conv", ["conv1", "pool1", "conv12"], n=3)
+    "did you mean 'conv1' or 'conv12'?"
     """
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else ""
+    close = [f"'{c}'" for c in difflib.get_close_matches(str(word), [str(c) for c in choices], n=n, cutoff=0.6)]
+    return f"did you mean {' or '.join([', '.join(close[:-1]), close[-1]] if len(close) > 1 else close)}?" \
+        if close else ""
 
 
 # ---------------------------------------------------------------- attributes

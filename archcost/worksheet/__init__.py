@@ -12,7 +12,13 @@ CSVs against that key.
 ['784', '23', '73']
 """
 
+import re
+
 from .build import key_json, list_exercises, make_sheets, parse_formats, worksheet_files
 from .exercises import EXERCISES
+from .render import EXTENSIONS
 
-__all__ = ["make_sheets", "worksheet_files", "key_json", "list_exercises", "parse_formats", "EXERCISES"]
+# the names worksheet_files gives a class's files: `worksheet --force` replaces a folder of only these
+CLASS_FILE = re.compile(rf"(worksheets?|keys?)-[^/]+\.({'|'.join(EXTENSIONS.values())})|answers-[^/]+\.csv|key\.json")
+
+__all__ = ["CLASS_FILE", "make_sheets", "worksheet_files", "key_json", "list_exercises", "parse_formats", "EXERCISES"]
