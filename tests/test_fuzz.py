@@ -23,6 +23,7 @@ import json
 import math
 import os
 import re
+import stat
 
 import pytest
 import yaml
@@ -348,3 +349,104 @@ def test_the_cli_exits_0_or_2_with_one_line(case, args, tmp_path_factory):
         assert res.exit_code == 2, res.output
         assert res.stdout == "" and len(errors) == 1 and res.stderr.count("\n") == 1, res.stderr
         assert errors[0].startswith(f"error: {path}:"), errors[0]
+
+
+# ---------------------------------------------------------------- output paths
+# Whatever -o names, a command ends in its output written (through to a device, a FIFO or a
+# symlink's target, which stay what they are; a regular file replaced whole) or in exactly one
+# 'error:' line and exit 2; never a temporary file left behind (README, "What archcost promises").
+def _wrote_through(kind, path, force, expected, tmp):
+    ok = {"new": True, "long name": True, "dangling symlink": True, "device": True, "fifo": True,
+          "existing": force, "symlink": force}
+    if not ok.get(kind, False):
+        return None
+    if kind == "device":
+        assert stat.S_ISCHR(os.stat(path).st_mode)
+    elif kind == "fifo":
+        assert stat.S_ISFIFO(os.stat(path).st_mode)
+    else:
+        if "symlink" in kind:
+            assert os.path.islink(path)
+        with open(path, "rb") as fh:
+            assert fh.read() == expected
+    return True
+
+
+def _target(kind, tmp) -> str:
+    """Make a path of ``kind`` in the fresh folder ``tmp``."""
+    (tmp / "afile").write_text("x")
+    (tmp / "real").mkdir()
+    if kind == "existing":
+        (tmp / "out.txt").write_text("old")
+    if kind in ("device", "full"):    # a private /dev/null or /dev/full: a broken build cannot replace the real one
+        try:
+            os.mknod(tmp / "out.txt", stat.S_IFCHR | 0o666, os.makedev(1, 3 if kind == "device" else 7))
+        except OSError:
+            return "/dev/null" if kind == "device" else "/dev/full"
+    if kind == "fifo":
+        os.mkfifo(tmp / "out.txt")
+    if kind == "symlink":
+        (tmp / "real" / "t.txt").write_text("old")
+    if kind in ("symlink", "dangling symlink"):
+        (tmp / "out.txt").symlink_to(tmp / "real" / "t.txt")
+    return {"missing folder": str(tmp / "no" / "out.txt"), "under a file": str(tmp / "afile" / "out.txt"),
+            "a folder": str(tmp / "real"), "long name": str(tmp / ("n" * 251 + ".txt")),
+            "too long": str(tmp / ("n" * 300 + ".txt")), "empty": "", "proc": "/proc/version",
+            }.get(kind, str(tmp / "out.txt"))
+
+
+OUTPUT_KINDS = ["new", "existing", "device", "fifo", "symlink", "dangling symlink", "missing folder", "under a file",
+                "a folder", "long name", "too long", "empty", "proc", "full", "closed stdout"]
+OUTPUT_COMMANDS = [["table", "alexnet"], ["list", "--family", "lenet"], ["explain", "lenet5", "C1"],
+                   ["findings", "lenet5"], ["compare", "lenet5", "alexnet", "--no-stages"],
+                   ["sweep", "lenet5", "--vary", "resolution=32:36:4"]]
+_STDOUT: dict[tuple, bytes] = {}
+
+
+@FUZZ
+@given(kind=st.sampled_from(OUTPUT_KINDS), command=st.sampled_from(OUTPUT_COMMANDS), force=st.booleans(),
+       fmt=st.sampled_from(["text", "csv", "json", "markdown"]))
+def test_output_paths_are_written_through_or_one_error_line(kind, command, force, fmt, tmp_path_factory):
+    import subprocess
+    import sys
+    import threading
+
+    args = [*command, "--format", fmt]
+    if tuple(args) not in _STDOUT:
+        res = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert res.exit_code == 0 and res.stdout_bytes, res.stderr
+        _STDOUT[tuple(args)] = res.stdout_bytes
+    expected = _STDOUT[tuple(args)]
+    tmp = tmp_path_factory.mktemp("out")
+    event(kind)
+    if kind == "closed stdout":
+        p = subprocess.run([sys.executable, "-m", "archcost", *args], capture_output=True, text=True,
+                           preexec_fn=lambda: os.close(1), cwd=tmp)
+        assert p.returncode == 2 and p.stderr.splitlines()[-1].startswith("error: standard output is closed"), p
+        return
+    path = _target(kind, tmp)
+    force = force and not path.startswith("/dev/")      # never --force on the machine's own devices
+    got = []
+    if kind == "fifo":
+        def drain():
+            with open(path, "rb") as fh:
+                got.append(fh.read())
+        reader = threading.Thread(target=drain, daemon=True)
+        reader.start()
+    res = CliRunner().invoke(cli, [*args, "-o", path] + (["--force"] if force else []), catch_exceptions=False)
+    if kind == "fifo":
+        reader.join(10)
+        assert got == [expected]
+    errors = [line for line in res.stderr.splitlines() if not line.startswith("warning: ")]
+    if _wrote_through(kind, path, force, expected, tmp):
+        assert res.exit_code == 0 and not errors and res.stdout == "", (kind, res.stderr)
+    else:
+        assert res.exit_code == 2 and len(errors) == 1 and errors[0].startswith("error: "), (kind, res.stderr)
+        assert res.stdout == ""
+        if kind == "existing":
+            assert (tmp / "out.txt").read_text() == "old"
+        if kind == "full":
+            assert stat.S_ISCHR(os.stat(path).st_mode)
+    for folder, _, names in os.walk(tmp):
+        assert not [n for n in names if n.startswith(".archcost-")], (folder, names)
+    assert (tmp / "afile").read_text() == "x"
