@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 import sys
 
@@ -71,7 +72,7 @@ class _Target:
     /dev/stdout) or a regular file written by rename (``real``: the symlink's target)."""
 
     def __init__(self, path: str | None, data: str | bytes, force: bool):
-        self.path, self.data, self.tmp = path, data, None
+        self.path, self.data, self.tmp, self.fd = path, data, None, None
         self.stream = path is None
         if path is None:
             if sys.stdout is None:
@@ -79,6 +80,14 @@ class _Target:
             return
         if not path:
             raise ArchcostError("the output file name is empty", "give a file name, e.g. -o table.txt")
+        self.fd = _descriptor(path)
+        if self.fd is not None:     # /dev/stdout, /dev/fd/N: written at the descriptor's own offset
+            self.stream, self.real = True, path
+            try:
+                os.fstat(self.fd)
+            except OSError as exc:
+                raise os_error(path, exc) from None
+            return
         try:
             st = os.stat(path)          # follows symlinks: what FILE really is
         except FileNotFoundError:
@@ -124,6 +133,11 @@ class _Target:
         try:
             if self.path is None:
                 _to_stdout(self.data)
+            elif self.fd is not None:
+                if sys.stdout is not None:
+                    sys.stdout.flush()
+                with os.fdopen(os.dup(self.fd), "wb") as fh:
+                    fh.write(self.bytes())
             elif self.stream:     # no O_CREAT, no O_TRUNC: a device or a FIFO stays what it is
                 with os.fdopen(os.open(self.path, os.O_WRONLY), "wb") as fh:
                     fh.write(self.bytes())
@@ -142,6 +156,20 @@ class _Target:
             except OSError:
                 pass
             self.tmp = None
+
+
+def _descriptor(path: str) -> int | None:
+    """The number of this process's open file that ``path`` names through its links
+    (/dev/stdout -> /proc/self/fd/1, /dev/fd/2), or None."""
+    path = os.path.abspath(path)
+    for _ in range(40):
+        found = re.fullmatch(r"/(?:proc/(?:self|thread-self|(\d+))|dev)/fd/(\d+)", path)
+        if found and found.group(1) in (None, str(os.getpid())):
+            return int(found.group(2))
+        if not os.path.islink(path):
+            return None
+        path = os.path.normpath(os.path.join(os.path.dirname(path), os.readlink(path)))
+    return None
 
 
 def _to_stdout(data: str | bytes) -> None:

@@ -67,6 +67,15 @@ def test_a_device_stays_a_device_even_with_force(tmp_path, table):
     no_temp(tmp_path)
 
 
+def test_dev_stdout_writes_to_the_descriptor_where_it_points(tmp_path, table):
+    log = tmp_path / "log.txt"
+    log.write_text("first\n")
+    with open(log, "a") as fh:          # `archcost table alexnet -o /dev/stdout >> log.txt`: appended, no --force
+        p = process("table", "alexnet", "-o", "/dev/stdout", cwd=tmp_path, stdout=fh, capture=False)
+    assert p.returncode == 0 and log.read_text() == "first\n" + table
+    assert sorted(os.listdir(tmp_path)) == ["log.txt"] and not log.is_symlink()
+
+
 def read_fifo(path, got):
     with open(path, "rb") as fh:
         got.append(fh.read())
