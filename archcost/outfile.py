@@ -52,6 +52,7 @@ _FIXES = {
     errno.EDQUOT: "free some space, or choose another disk",
     errno.EFBIG: "the file system or a limit refuses a file this large: choose another place",
     errno.ELOOP: "the path has a loop of symbolic links: choose another path",
+    errno.ENOTEMPTY: "another run wrote there first: choose a new folder, or pass --force",
 }
 
 
@@ -59,6 +60,11 @@ def os_error(path: str, exc: OSError) -> ArchcostError:
     """One error line for an OS error while writing ``path``: the path, the cause, a fix."""
     cause = exc.strerror or str(exc)
     return ArchcostError(f"cannot write '{path}': {cause}", _FIXES.get(exc.errno, "choose another path"))
+
+
+def _no_new_files(path: str, folder: str) -> ArchcostError:
+    """The folder exists (checked) yet creating in it says ENOENT: /proc, /sys."""
+    return ArchcostError(f"cannot write '{path}': its folder '{folder}' takes no new files", "choose another place")
 
 
 def _umask() -> int:
@@ -115,9 +121,8 @@ class _Target:
         folder = os.path.dirname(self.real)
         try:
             fd, self.tmp = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX)
-        except FileNotFoundError:   # the folder exists (checked) yet takes no new file: /proc, /sys
-            raise ArchcostError(f"cannot write '{self.path}': its folder '{folder}' takes no new files",
-                                "choose another place") from None
+        except FileNotFoundError:
+            raise _no_new_files(self.path, folder) from None
         except OSError as exc:
             raise os_error(self.path, exc) from None
         try:
@@ -234,7 +239,10 @@ def write_folder(folder: str | None, files: dict, force: bool, owned) -> None:
     made = _make_folders(parent, folder)
     tmp = old = None
     try:
-        tmp = tempfile.mkdtemp(dir=parent, prefix=TEMP_PREFIX)
+        try:
+            tmp = tempfile.mkdtemp(dir=parent, prefix=TEMP_PREFIX)
+        except FileNotFoundError:
+            raise _no_new_files(folder, parent) from None
         for name, data in files.items():
             with open(os.path.join(tmp, name), "xb") as fh:
                 fh.write(data if isinstance(data, bytes) else data.encode("utf-8"))
@@ -269,6 +277,8 @@ def _make_folders(parent: str, shown: str) -> list[str]:
     """Create ``parent`` and its missing ancestors; return those created (to remove on failure)."""
     missing, path = [], parent
     while not os.path.isdir(path):
+        if os.path.lexists(path):
+            raise ArchcostError(f"cannot write '{shown}': '{path}' is a file, not a folder", "choose another path")
         missing.append(path)
         path = os.path.dirname(path)
     made = []

@@ -200,6 +200,19 @@ def test_worksheet_into_a_file_is_an_error(tmp_path):
     one_error(invoke(*WS, "-o", ""), "no output folder")
 
 
+@pytest.mark.parametrize("where, says", [
+    ("afile/class", "afile' is a file, not a folder"),
+    ("afile/x/class", "afile' is a file, not a folder"),
+    ("/proc/class", "its folder '/proc' takes no new files"),
+    ("c" * 300, "File name too long"),
+])
+def test_worksheet_os_errors_are_one_line_and_leave_nothing(tmp_path, monkeypatch, where, says):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    one_error(invoke(*WS, "-o", where), f"cannot write '{where}': ", says)
+    assert os.listdir(tmp_path) == ["afile"]
+
+
 @pytest.mark.parametrize("failure", [OSError(errno.ENOSPC, "No space left on device"), KeyboardInterrupt()])
 def test_an_interrupted_worksheet_leaves_nothing(tmp_path, monkeypatch, failure):
     import archcost.outfile
