@@ -181,15 +181,14 @@ def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_
 @click.option("--allow-floor", is_flag=True, help="Let variants keep divisions that are not whole.")
 @click.option("--exercise", "exercises", multiple=True, metavar="NAME", help="An exercise (repeatable); default: table.")
 @click.option("--list-exercises", is_flag=True, help="Show the exercises and stop.")
-@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--force", is_flag=True, help="Replace the class in a folder that is not empty, as one set.")
 def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, folder, formats, blank, blank_rate,
               rows, seed, variants, vary, allow_floor, exercises, list_exercises, force):
     """A worksheet on NETWORK with blanks, its answer key (worked arithmetic), key.json and answers CSVs."""
-    from .spec.loader import parse_setting
-    from .worksheet import list_exercises as listing
-    from .worksheet import make_sheets, parse_formats, worksheet_files
     from .outfile import write_folder
-    from .worksheet import CLASS_FILE
+    from .spec.loader import parse_setting
+    from .worksheet import CLASS_FILE, make_sheets, parse_formats, worksheet_files
+    from .worksheet import list_exercises as listing
     from .worksheet.table import parse_groups
 
     if list_exercises:
