@@ -23,6 +23,7 @@ from typing import Callable
 from ..arith import Term
 from ..report import Report
 from .model import Blank, Question, Section
+from .rules import flops_rule, layer_rules, memory_rule, tensor_rule
 from .variants import is_whole
 
 
@@ -103,9 +104,11 @@ def vgg_stack(ctx: Context) -> Section:
             ("ratio", "ratio", f"{p3:,} / {p7:,} = {float(Fraction(p3, p7)):.4f} (27C^2 / 49C^2 = 27/49)"))
     prompt = (f"An input of {c} channels, {h}x{h}. Compare three stacked 3x3 convolutions (stride 1, pad 1, "
               f"{c} filters each) with one 7x7 convolution (stride 1, pad 3, {c} filters). Leave the biases out.",)
+    rules = (flops_rule(stack.conventions),
+             *(t for _, t in layer_rules(stack.layers + single.layers, stack.conventions, ("conv", "nobias"))))
     return Section("Three 3x3 convolutions against one 7x7 (VGG)", prompt,
                    (Question("What does each see, and what does each cost?", blanks),
-                    Question("And in compute?", ratio)), work)
+                    Question("And in compute?", ratio)), work, rules=rules)
 
 
 def inception(ctx: Context) -> Section:
@@ -165,8 +168,12 @@ def inception(ctx: Context) -> Section:
               f"The version with bottlenecks puts {r} 1x1 convs before the 3x3 and the 5x5 convs, and {r} 1x1 "
               "convs after the pool. Count only the convolutions' multiply-adds (one per weight used, no bias "
               "add; the pool's comparisons are not multiply-adds).")
+    asked = convs(naive) + convs(bottle) + [naive.layer("output")]
+    rules = (flops_rule(naive.conventions),
+             *(t for _, t in layer_rules(asked, naive.conventions, ("conv", "nobias", "concat"))))
     return Section("A naive Inception module against one with 1x1 bottlenecks (GoogLeNet)", prompt,
-                   (Question("How big is the output, and what does the module cost?", blanks),), work, notes)
+                   (Question("How big is the output, and what does the module cost?", blanks),), work, notes,
+                   rules)
 
 
 def alexnet_224(ctx: Context) -> Section:
@@ -187,11 +194,18 @@ def alexnet_224(ctx: Context) -> Section:
                     group="whole"))
     work = (("given", f"H = {h}", explain(got, ["conv1"])),
             ("whole", f"H = {fits}", explain(whole, ["conv1"])))
-    prompt = (f"The AlexNet paper feeds a {h}x{h}x3 image to conv1: {f} filters of 11x11x3, stride 4, "
-              "no padding, and its figure shows a 55x55 output.",
-              "Work out the output size the formula gives, and the input size that makes the division whole.")
-    return Section(f"Why AlexNet's {h} input does not give 55 (the paper's erratum)", prompt,
-                   (Question("conv1's output size", blanks),), work)
+    paper = (f"The AlexNet paper feeds a 224x224x3 image to conv1: {f} filters of 11x11x3, stride 4, "
+             "no padding, and its figure shows a 55x55 output.")
+    prompt = ((paper,) if h == 224 else
+              (paper, f"This sheet's variant of the question (not the paper's numbers): the same conv1 on a "
+                      f"{h}x{h}x3 image.")) + \
+        ("Work out the output size the formula gives, and the input size that makes the division whole.",)
+    title = ("Why AlexNet's 224 input does not give 55 (the paper's erratum)" if h == 224 else
+             f"conv1 of AlexNet on a {h} input (a variant of the paper's 224 erratum)")
+    rules = (tensor_rule(got.conventions), memory_rule(got.conventions),
+             *(t for _, t in layer_rules(got.layers, got.conventions, ("window",))))
+    return Section(title, prompt,
+                   (Question("conv1's output size", blanks),), work, rules=rules)
 
 
 def findings(ctx: Context) -> Section:

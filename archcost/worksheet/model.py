@@ -95,6 +95,7 @@ class Section:
     parts: tuple = ()        # Table | Question
     work: tuple = ()         # (group, heading, worked arithmetic text) for the key, in order
     notes: tuple = ()        # for the key only: what to discuss, warnings
+    rules: tuple = ()        # the conventions its blanks need (sentences; see rules.py)
 
 
 @dataclass(frozen=True)
