@@ -217,3 +217,38 @@ def test_a_variant_is_titled_as_one_and_keeps_history():
         prompt = " ".join(s.sections[0].prompt)
         assert "The AlexNet paper feeds a 224x224x3 image" in prompt   # Krizhevsky et al. 2012, section 3.5
         assert re.search(r"paper feeds a (?!224)\d+x", prompt) is None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_blank_rate_never_leaves_a_give_away_shown(seed):
+    # memory = output elements x 4 / 1024 (EECS 498 lecture 8): a shown output shape gives a blank
+    # memory away, and the reverse; and a blank output is never shown as the next row's input
+    sheet = make_sheets("resnet18", rate=0.3, seed=seed)[0]
+    ids = {b.id for b in sheet.blanks()}
+    rows = {i.rsplit(".", 1)[0] for i in ids}
+    for r in rows:
+        vector = r in ("fc", "flatten")     # a vector has no H/W out
+        assert (f"{r}.memory" in ids) == (f"{r}.c_out" in ids), r
+        assert vector or (f"{r}.c_out" in ids) == (f"{r}.hw_out" in ids), r
+    student = Student(sheet)
+    names = [row[0] for row in student.rows]
+    for row in student.rows:       # an add's inputs come from two rows: neither may give its blank away
+        notes = row[-1].split("; ")
+        sources = next((n[5:].split(" + ") for n in notes if n.startswith("from ")), None)
+        if sources is None and names.index(row[0]):
+            sources = [names[names.index(row[0]) - 1]]
+        if any(f"{s}.c_out" in ids for s in sources or ()):
+            assert row[1] is None and row[2] is None, row[0]
+
+
+def test_keys_write_numbers_one_way():
+    # AlexNet fc8 (lecture table): 1,000 x 4 / 1,024 = 3.90625 KB, which the table rounds to 4
+    sheet = make_sheets("alexnet", groups=("memory",), rows=("fc8",))[0]
+    key = render(sheet, "markdown", key=True)
+    assert "1,000 x 4 / 1,024 = 3.90625" in key and "3.9062\n" not in key
+    assert "fc8: memory (KB): 3.90625 -> 4 (halves up)" in key
+    vgg = render(make_sheets(exercises=("vgg-stack",))[0], "markdown", key=True)
+    # 3 x 64 x 64 x 3 x 3 = 110,592 against 64 x 64 x 7 x 7 = 200,704 weights: 27/49 = 0.5510...
+    assert "110,592 / 200,704 = 0.5510..." in vgg and "0.5510... -> 0.55 (halves up)" in vgg
+    assert not re.search(r"(?<![\d,.x])\d{4,}(?![\d,])", vgg.split("## 1.")[1].replace("7x7", "")), \
+        "a number of four digits or more without separators"

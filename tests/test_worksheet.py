@@ -115,7 +115,7 @@ def test_pdf_reads_back():
     key_text = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(files["key-alexnet-s0.pdf"])).pages)
     assert "Sheet: alexnet-s0" in sheet_text and "KB = 1024 bytes" in sheet_text
     assert "784" not in sheet_text.split("Conventions")[1].split("conv1")[1].split("pool1")[0]   # conv1's blank
-    assert "200,704 x 4 / 1024 = 784" in key_text      # LECTURES.md section 1, conv1 memory
+    assert "200,704 x 4 / 1,024 = 784" in key_text      # LECTURES.md section 1, conv1 memory
 
 
 def test_same_seed_same_bytes(tmp_path):

@@ -73,6 +73,9 @@ def blocks(sheet: Sheet, key: bool = False) -> list[tuple]:
                                        for b in part.blanks]))
         if key:
             out += [("pre", heading, text) for _, heading, text in s.work]
+            steps = [b.rounding_step() for b in Sheet("", "", (), (), (s,)).blanks()]
+            if any(steps):
+                out.append(("pre", "rounded as the sheet asks", "\n".join(filter(None, steps))))
             out += [("p", f"Note: {n}") for n in s.notes]
     if key:
         out += [("h", "Grading"),

@@ -20,7 +20,7 @@ from functools import reduce
 from operator import add
 from typing import Callable
 
-from ..arith import Term
+from ..arith import Term, fmt
 from ..report import Report
 from .model import Blank, Question, Section
 from .rules import flops_rule, layer_rules, memory_rule, tensor_rule
@@ -92,7 +92,7 @@ def vgg_stack(ctx: Context) -> Section:
               Blank("stack.params", "weights of the three 3x3 convs", p3, group="stack"),
               Blank("single.params", "weights of the one 7x7 conv", p7, group="single"))
     ratio = (Blank("ratio.params", "weights of the stack / weights of the 7x7 (2 decimals)",
-                   float(Fraction(p3, p7)), decimals=2, group="ratio"),
+                   Fraction(p3, p7), decimals=2, group="ratio"),
              Blank("stack.flops", f"multiply-adds of the stack on a {h}x{h} map",
                    stack.totals.flops, "M", 10**6, accept=(stack.totals.flops,), group="stack"),
              Blank("single.flops", f"multiply-adds of the 7x7 on a {h}x{h} map",
@@ -101,7 +101,7 @@ def vgg_stack(ctx: Context) -> Section:
             ("stack", "the 3x3 stack", explain(stack, names) + "\n  stack: "
              + worked_sum([stack.layer(n).params for n in names], "weights")),
             ("single", "the 7x7", explain(single, ["conv7x7"])),
-            ("ratio", "ratio", f"{p3:,} / {p7:,} = {float(Fraction(p3, p7)):.4f} (27C^2 / 49C^2 = 27/49)"))
+            ("ratio", "ratio", f"{p3:,} / {p7:,} = {fmt(Fraction(p3, p7))} (27C^2 / 49C^2 = 27/49)"))
     prompt = (f"An input of {c} channels, {h}x{h}. Compare three stacked 3x3 convolutions (stride 1, pad 1, "
               f"{c} filters each) with one 7x7 convolution (stride 1, pad 3, {c} filters). Leave the biases out.",)
     rules = (flops_rule(stack.conventions),
@@ -148,7 +148,7 @@ def inception(ctx: Context) -> Section:
               Blank("bottleneck.channels", "with bottlenecks: output channels", out_b[0], group="bottleneck"),
               Blank("bottleneck.flops", "with bottlenecks: multiply-adds of its convolutions", fb, "M", 10**6,
                     accept=(fb,), group="bottleneck"),
-              Blank("ratio.flops", "naive / bottleneck multiply-adds (1 decimal)", float(Fraction(fn, fb)),
+              Blank("ratio.flops", "naive / bottleneck multiply-adds (1 decimal)", Fraction(fn, fb),
                     decimals=1, group="ratio"))
     work = (("naive", "naive module", explain(naive, [x.name for x in convs(naive)])
              + f"\n  convolutions: {worked_sum([x.flops for x in convs(naive)])}"
@@ -156,7 +156,7 @@ def inception(ctx: Context) -> Section:
              f" = {out_n[0]} channels ({'x'.join(map(str, out_n))})"),
             ("bottleneck", "with 1x1 bottlenecks", explain(bottle, [x.name for x in convs(bottle)])
              + f"\n  convolutions: {worked_sum([x.flops for x in convs(bottle)])}"),
-            ("ratio", "ratio", f"{fn:,} / {fb:,} = {float(Fraction(fn, fb)):.3f}"))
+            ("ratio", "ratio", f"{fn:,} / {fb:,} = {fmt(Fraction(fn, fb))}"))
     notes = ()
     if not ctx.varied:
         notes = (f"Some slides total the bottleneck module at 358M multiply-adds: its own six terms add up to "
@@ -185,7 +185,7 @@ def alexnet_224(ctx: Context) -> Section:
     fits = next(v for v in range(h, h + s) if is_whole(v, k, s, 0, 0))    # the next input that divides
     whole = run({"name": "whole", "input": [3, fits, fits], "layers": [conv]}, **ctx.conventions)
     exact = Fraction(h - k, s) + 1
-    blanks = (Blank("given.exact", f"(H - K) / S + 1 for H = {h} (2 decimals)", float(exact), decimals=2, group="given"),
+    blanks = (Blank("given.exact", f"(H - K) / S + 1 for H = {h} (2 decimals)", exact, decimals=2, group="given"),
               Blank("given.hw", f"the output side conv1 gives for H = {h}", got.layer("conv1").output_shape[1],
                     group="given"),
               Blank("whole.input", f"the smallest input side >= {h} whose division is whole", fits, group="whole"),
