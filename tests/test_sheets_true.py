@@ -252,3 +252,12 @@ def test_keys_write_numbers_one_way():
     assert "110,592 / 200,704 = 0.5510..." in vgg and "0.5510... -> 0.55 (halves up)" in vgg
     assert not re.search(r"(?<![\d,.x])\d{4,}(?![\d,])", vgg.split("## 1.")[1].replace("7x7", "")), \
         "a number of four digits or more without separators"
+
+
+def test_the_findings_sheet_shows_the_table_it_asks_about():
+    # EECS 498 lecture 8's AlexNet table: total 2,339 KB, 61,101 k parameters, 718 MFLOP
+    sheet = make_sheets("alexnet", exercises=("findings",))[0]
+    md = render(sheet, "markdown")
+    assert "| fc6 " in md and "37,753" in md
+    total = next(line for line in md.splitlines() if line.startswith("| total"))
+    assert [c.strip() for c in total.split("|")[10:13]] == ["2,339", "61,101", "718"]

@@ -212,6 +212,7 @@ def findings(ctx: Context) -> Section:
     """Where a network's memory, parameters and FLOPs sit: the lecture's three findings, with the
     shares and statements of ``archcost findings`` (:func:`archcost.render.findings.derive`)."""
     from ..render.findings import derive
+    from .table import shown_table
 
     rep = ctx.report
     rows = rep.rows()
@@ -232,10 +233,13 @@ def findings(ctx: Context) -> Section:
         most = f"most: {top.name} ({Term(getattr(top, field_)).text}{' ' + unit if unit else ''})"
         finding = next((f.statement for f in derived.findings if f.budget == key), "")
         work.append((key, word, f"{most}\n{finding}".strip()))
-    prompt = (f"Use the table of {rep.network} ({rep.title}, input {'x'.join(map(str, rep.input))}): "
+    prompt = (f"Use the table of {rep.network} below ({rep.title}, input {'x'.join(map(str, rep.input))}): "
               "work out where its memory, its parameters and its FLOPs sit. Shares in whole percent.",)
+    rules = ("A share is 100 x the part / the whole, rounded half up to a whole percent. The key works it "
+             "from the exact counts, and a kind's layers alone (a batch norm folded into a conv's row is not "
+             "a conv layer): from the table's rounded figures it may come out one percent off.",)
     return Section(f"Where the memory, the parameters and the FLOPs of {rep.network} sit", prompt,
-                   (Question("The three findings", tuple(blanks)),), tuple(work))
+                   (shown_table(rep), Question("The three findings", tuple(blanks))), tuple(work), rules=rules)
 
 
 def table(ctx: Context) -> Section:

@@ -108,6 +108,25 @@ def choose_cells(report: Report, rng: random.Random, groups=GROUPS, rate=None, r
     return {cell for unit in units for cell in unit}
 
 
+def shown_table(report: Report) -> Table:
+    """The network's table with every cell shown, its notes and its totals row: what a question
+    about the table (the findings) reads."""
+    from .rules import owners, row_notes
+
+    decimals, owner, previous = column_decimals(report), owners(report), None
+    body, notes = [], []
+    for x in report.rows():
+        body.append(tuple(_given(x, decimals)))
+        notes.append(row_notes(report, x, previous, owner))
+        previous = x.name
+    t = report.totals
+    body.append(("total",) + ("",) * 8 + (fixed(t.memory_kb, 1, decimals[0]), fixed(t.params, 1000, decimals[1]),
+                                          fixed(t.flops, 10**6, decimals[2])))
+    if any(notes):
+        return Table(tuple(HEADERS) + (NOTES,), tuple(r + (n,) for r, n in zip(body, notes + [""])))
+    return Table(tuple(HEADERS), tuple(body))
+
+
 def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, rows=None) -> Section:
     """The table with blanks, the worked arithmetic of every row that has one, the warnings."""
     from ..render.explain import explain_layer
