@@ -194,6 +194,15 @@ class Op:
     def cells(self, a) -> dict:
         return {}
 
+    # what a worksheet tells a student who counts by hand: see archcost/worksheet/rules.py
+    def rules(self, a, bias_flops=True) -> tuple:
+        """(key, sentence) pairs: how to count this layer. A sheet states each key once."""
+        return ((self.name, f"{self.name}: {self.doc}."),)
+
+    def notes(self, a) -> tuple:
+        """What the counts use that the table's columns do not show ('groups 32', 'no bias')."""
+        return ()
+
 
 class SameShape(Op):
     """An op whose output has its (first) input's shape: activations, normalisations, dropout."""
@@ -296,6 +305,38 @@ def spatial(a, h, w, warn, ceil_mode=False):
                  f"{'row' if axis == 'H' else 'column'}(s) are never read; choose a size, "
                  f"kernel, stride or padding that divides exactly")
     return outs[0], outs[1]
+
+
+def window_rules(a) -> list:
+    """The output-size rules a windowed layer (conv, pool) needs, as :meth:`Op.rules` pairs."""
+    out = [("window", "Output size of a conv or pool: H' = floor((H + 2P - K) / S) + 1, the same for W: "
+                      "round down when the division is not whole.")]
+    if any(isinstance(a.get(k), tuple) and a[k][0] != a[k][1] for k in ("kernel", "stride", "pad")):
+        out.append(("window.rect", "A kernel, stride or pad written AxB is A along H and B along W "
+                                   "(a kernel AxB has A x B weights per channel where the rules say K x K)."))
+    if a.get("pad") == "same":
+        out.append(("window.same", "Pad 'same': the output side is ceil(H / S); the padding is whatever that "
+                                   "takes (the extra pixel at the end)."))
+    if a.get("dilation", (1, 1)) != (1, 1):
+        out.append(("window.dilation", "A layer marked 'dilation D' spreads its kernel over D x (K - 1) + 1 "
+                                       "pixels: use that span for K in the output size (its weights stay K x K)."))
+    if a.get("ceil_mode"):
+        out.append(("window.ceil", "A pool marked 'ceil_mode' rounds the output size up instead of down "
+                                   "(unless its last window would start in the padding)."))
+    return out
+
+
+def window_notes(a) -> tuple:
+    """The notes of a windowed layer the table's columns do not show."""
+    d = a.get("dilation", (1, 1))
+    return ((f"dilation {show_pair(d)}",) if d != (1, 1) else ()) + (("ceil_mode",) if a.get("ceil_mode") else ())
+
+
+def bias_rule(bias_flops: bool) -> tuple:
+    """The rule of layers marked 'no bias' (conv, fc)."""
+    return ("nobias", "A layer without biases ('no bias' in a table's notes) leaves out the + C_out "
+                      "(+ out for an FC)"
+                      + (" and its + 1 bias add per output element." if bias_flops else "."))
 
 
 def show_pair(p):

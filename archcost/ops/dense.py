@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..arith import elements, prod
-from .base import Attr, Op, register
+from .base import Attr, Op, bias_rule, register
 
 
 @register
@@ -28,6 +28,10 @@ class Flatten(Op):
     def shape(self, a, ins, warn=lambda m: None):
         return (prod(ins[0]),)
 
+    def rules(self, a, bias_flops=True):
+        return (("flatten", "Flatten: C x H x W -> a vector of C x H x W elements (shown as its C out); no "
+                            "parameters, no FLOPs; its output counts as memory."),)
+
 
 @register
 class FC(Op):
@@ -51,6 +55,16 @@ class FC(Op):
         if a["bias"] and bias_flops:
             per_output = per_output + 1
         return a["out"] * per_output
+
+    def rules(self, a, bias_flops=True):
+        add = " + 1" if bias_flops else ""
+        return (("fc", "FC (filters = its outputs): parameters out x in + out, in being every input element "
+                       f"(C x H x W of a map); FLOPs out x (in{add})"
+                       + (", the + 1 being the bias add." if bias_flops else ", without the bias add.")),) \
+            + (() if a["bias"] else (bias_rule(bias_flops),))
+
+    def notes(self, a):
+        return () if a["bias"] else ("no bias",)
 
     def cells(self, a):
         return {"filters": a["out"]}

@@ -29,6 +29,10 @@ class Concat(Op):
                     "fix the branches' strides or padding so their outputs line up")
         return (sum(x[0] for x in ins),) + tuple(first[1:])
 
+    def rules(self, a, bias_flops=True):
+        return (("concat", "concat: stacks its inputs' channels (C out = the sum of their C, as 'C in' shows "
+                           "them); no parameters, no FLOPs; its output counts as memory."),)
+
 
 @register
 class Add(Op):
@@ -46,6 +50,10 @@ class Add(Op):
 
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out) * (len(ins) - 1)
+
+    def rules(self, a, bias_flops=True):
+        return (("add", "add: the sum of its inputs (named in its notes), same shape out; no parameters; one "
+                        "addition per element per extra input (C x H x W for two inputs)."),)
 
 
 @register

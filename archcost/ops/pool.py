@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from ..arith import elements, value
-from .base import Attr, Op, need_rank, register, show_pair, spatial
+from .base import Attr, Op, need_rank, register, show_pair, spatial, window_notes, window_rules
 
 
 class _WindowPool(Op):
@@ -34,6 +34,13 @@ class _WindowPool(Op):
 
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out) * a["kernel"][0] * a["kernel"][1]
+
+    def rules(self, a, bias_flops=True):
+        return window_rules(a) + [("pool", "Pooling (max or average): no parameters; FLOPs are output elements "
+                                           "x K x K (one operation per input of each window).")]
+
+    def notes(self, a):
+        return window_notes(a)
 
     def cells(self, a):
         return {"kernel": show_pair(a["kernel"]), "stride": show_pair(a["stride"]), "pad": show_pair(a["pad"])}
@@ -66,6 +73,10 @@ class GlobalAvgPool(Op):
         # each of the C outputs sums its H x W inputs
         return elements(out) * ins[0][1] * ins[0][2]
 
+    def rules(self, a, bias_flops=True):
+        return ((self.name, "Global average pool (kernel 'global'): C x H x W -> C x 1 x 1; no parameters; "
+                            "FLOPs C x H x W (each output sums its map)."),)
+
     def cells(self, a):
         return {"kernel": "global"}
 
@@ -97,6 +108,11 @@ class AdaptiveAvgPool(Op):
         _, h, w = (value(d) for d in ins[0])
         # the windows may overlap (e.g. 13 -> 6), so add up their real lengths
         return ins[0][0] * _adaptive_total(h, value(a["size"][0])) * _adaptive_total(w, value(a["size"][1]))
+
+    def rules(self, a, bias_flops=True):
+        return ((self.name, "Adaptive average pool (kernel 'adaptive S'): C x H x W -> C x S x S; no parameters; "
+                            "FLOPs C x (H + S - gcd(H, S)) x (W + S - gcd(W, S)), the total area of its windows "
+                            "(C x H x W when S divides H and W)."),)
 
     def cells(self, a):
         return {"kernel": f"adaptive {show_pair(a['size'])}"}

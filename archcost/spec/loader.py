@@ -265,10 +265,10 @@ class _Expander:
         when = resolve(item.get("when", True), env)
         if not isinstance(when, bool):
             raise ArchcostError(f"'when' must be true or false, got {when!r}", "write a comparison, e.g. 'when: aux'")
-        if not when:  # a skipped layer passes its (first) input through
+        if not when:  # a skipped layer passes its (first) input through, to the next layer too
             self.check_size(len(self.g), skipped=1)
             local[name] = inputs[0]
-            return prev
+            return inputs[0]
         repeat = resolve(item.get("repeat", 1), env)
         if isinstance(repeat, float) and repeat.is_integer():
             repeat = int(repeat)

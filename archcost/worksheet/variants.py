@@ -256,5 +256,22 @@ def draw_variants(network, n: int, seed: int = 0, vary=(), allow_floor: bool = F
             continue
         if allow_floor or is_exact(report):
             seen.add(key)
-            out.append(Variant(report, changes))
+            out.append(Variant(variant_report(report), changes))
     return out
+
+
+def variant_report(report: Report, shown: int = 8) -> Report:
+    """A drawn variant titled as one, with its own filters and input: it is no published
+    network, and its sheet must not say it is (nor cite the original's table as its source).
+
+    >>> r = draw_variants("alexnet", 1, seed=1)[0].report
+    >>> r.title.startswith("A variant of alexnet, not the published network: filters "), r.source[:21]
+    (True, 'drawn by archcost fro')
+    """
+    from dataclasses import replace
+
+    filters = [str(x.attrs["out"]) for x in report.layers if x.kind == "conv" and "out" in x.attrs]
+    listed = "/".join(filters[:shown]) + ("/..." if len(filters) > shown else "")
+    title = (f"A variant of {report.network}, not the published network: "
+             + (f"filters {listed}, " if filters else "") + f"input {'x'.join(map(str, report.input))}")
+    return replace(report, title=title, source=f"drawn by archcost from {report.network} ({report.title})")
