@@ -182,8 +182,11 @@ def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_
 @click.option("--exercise", "exercises", multiple=True, metavar="NAME", help="An exercise (repeatable); default: table.")
 @click.option("--list-exercises", is_flag=True, help="Show the exercises and stop.")
 @click.option("--force", is_flag=True, help="Replace the class in a folder that is not empty, as one set.")
+@click.option("--lang", default="en", show_default=True, help="The sheets' language: en, ko (archcost/locale/*.po).")
+@click.option("--font", type=click.Path(dir_okay=False), help="A TrueType font for PDF text beyond Latin-1 (Korean).")
+@click.option("--roster", type=click.Path(dir_okay=False), help="A class list CSV (id, name, email): one variant each.")
 def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, folder, formats, blank, blank_rate,
-              rows, seed, variants, vary, allow_floor, exercises, list_exercises, force):
+              rows, seed, variants, vary, allow_floor, exercises, list_exercises, force, lang, font, roster):
     """A worksheet on NETWORK with blanks, its answer key (worked arithmetic), key.json and answers CSVs."""
     from .outfile import write_folder
     from .spec.loader import parse_setting
@@ -191,15 +194,22 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
     from .worksheet import list_exercises as listing
     from .worksheet.table import parse_groups
 
+    from .i18n import catalog
+    from .worksheet.roster import assign, read_roster
+
+    catalog(lang)   # an unknown language fails before any work
     if list_exercises:
         write_output(listing(), None, False)
         return
     if not folder:
         raise ArchcostError("no output folder", "give one with -o, e.g. -o out/")
-    sheets = make_sheets(network, exercises, seed, variants, vary, allow_floor, parse_groups(blank), blank_rate,
-                         tuple(rows.split(",")) if rows else None, input_, dict(parse_setting(s) for s in settings),
+    students = read_roster(roster) if roster else None
+    sheets = make_sheets(network, exercises, seed, len(students) if students else variants, vary, allow_floor,
+                         parse_groups(blank), blank_rate, tuple(rows.split(",")) if rows else None, input_,
+                         dict(parse_setting(s) for s in settings),
                          max_nodes=max_nodes, bias_flops=not no_bias_flops, dtype=dtype, batch=batch)
-    files = worksheet_files(sheets, parse_formats(formats))
+    sheets = assign(sheets, students) if students else sheets
+    files = worksheet_files(sheets, parse_formats(formats), lang, font)
     write_folder(folder, files, force, owned=CLASS_FILE.fullmatch)
     click.echo(f"wrote {len(files)} files to {folder}: {len(sheets)} sheet(s), their keys, answers CSVs and key.json")
 
@@ -211,18 +221,21 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
               help="csv: one gradebook row per file; json: every mark.")
 @click.option("-o", "--output", help="Write to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@click.option("--lang", default="en", show_default=True, help="The report's language: en, ko.")
 @click.pass_context
-def grade(ctx, key, answers, fmt, output, force):
+def grade(ctx, key, answers, fmt, output, force, lang):
     """Grade ANSWERS (answers CSVs, or folders of them) against KEY, the worksheet's key.json.
 
     Exit status 2 when a file or a row had a problem (each named on stderr), after grading the rest."""
+    from .i18n import catalog
     from .worksheet.grade import grade_files, render_grades
 
+    tr = catalog(lang)
     results = grade_files(key, answers)
     problems = [p for r in results for p in r.problems]
     for p in problems:
-        click.echo(f"problem: {p}", err=True)
-    write_output(render_grades(results, fmt), output, force)
+        click.echo(f"problem: {tr(p)}", err=True)
+    write_output(render_grades(results, fmt, lang), output, force)
     if problems:
         ctx.exit(2)
 

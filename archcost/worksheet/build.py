@@ -109,43 +109,54 @@ def key_json(sheets) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-def answers_template(sheet: Sheet) -> str:
-    """The CSV a student fills in: one row per blank, the 'answer' column empty."""
+def answers_template(sheet: Sheet, lang: str | None = None) -> str:
+    """The CSV a student fills in: one row per blank, the 'answer' column empty (the questions
+    in ``lang``; the column names stay, the grader reads them)."""
+    from ..i18n import catalog
+
+    tr = catalog(lang)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(ANSWER_COLUMNS)
     for n, b in enumerate(sheet.blanks(), 1):
-        w.writerow([sheet.id, n, b.id, b.label, b.unit, ""])
+        w.writerow([sheet.id, n, b.id, tr(b.label), b.unit, ""])
     return buf.getvalue()
 
 
 def parse_formats(text: str) -> list[str]:
     """'markdown,pdf' or 'all' -> the formats, checked."""
+    from .lms import LMS_FORMATS
+
+    known = FORMATS + LMS_FORMATS
     names = list(FORMATS) if text.strip() == "all" else [f.strip() for f in text.split(",") if f.strip()]
-    aliases = {"md": "markdown", "tex": "latex", "htm": "html"}
+    aliases = {"md": "markdown", "tex": "latex", "htm": "html", "xml": "moodle", "canvas": "qti"}
     names = [aliases.get(n, n) for n in names]
     for n in names:
-        if n not in FORMATS:
+        if n not in known:
             raise ArchcostError(f"--format {n}: no such worksheet format",
-                                suggest(n, FORMATS) or f"use some of {', '.join(FORMATS)}, or all")
+                                suggest(n, known) or f"use some of {', '.join(known)}, or all")
     return list(dict.fromkeys(names)) or ["markdown"]
 
 
-def worksheet_files(sheets, formats) -> dict:
+def worksheet_files(sheets, formats, lang: str | None = None, font: str | None = None) -> dict:
     """Every file of a class, name -> text (bytes for PDF): worksheets and keys in each format,
     one answers template per sheet, key.json, and with several sheets worksheets-all and keys-all
-    (every sheet, a page each)."""
+    (every sheet, a page each). LMS formats (moodle, gift, qti) give one question file for the class."""
+    from .lms import LMS_FORMATS, lms_files
+
     files = {}
+    sheet_formats = [f for f in formats if f not in LMS_FORMATS]
     for s in sheets:
-        for fmt in formats:
+        for fmt in sheet_formats:
             ext = EXTENSIONS[fmt]
-            files[f"worksheet-{s.id}.{ext}"] = render(s, fmt)
-            files[f"key-{s.id}.{ext}"] = render(s, fmt, key=True)
-        files[f"answers-{s.id}.csv"] = answers_template(s)
+            files[f"worksheet-{s.id}.{ext}"] = render(s, fmt, lang=lang, font=font)
+            files[f"key-{s.id}.{ext}"] = render(s, fmt, key=True, lang=lang, font=font)
+        files[f"answers-{s.id}.csv"] = answers_template(s, lang)
     if len(sheets) > 1:   # the whole class in one file each, to print in one go
-        for fmt in formats:
-            files[f"worksheets-all.{EXTENSIONS[fmt]}"] = render(sheets, fmt)
-            files[f"keys-all.{EXTENSIONS[fmt]}"] = render(sheets, fmt, key=True)
+        for fmt in sheet_formats:
+            files[f"worksheets-all.{EXTENSIONS[fmt]}"] = render(sheets, fmt, lang=lang, font=font)
+            files[f"keys-all.{EXTENSIONS[fmt]}"] = render(sheets, fmt, key=True, lang=lang, font=font)
+    files.update(lms_files(sheets, [f for f in formats if f in LMS_FORMATS], lang))
     files["key.json"] = key_json(sheets)
     return files
 

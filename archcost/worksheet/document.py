@@ -51,8 +51,9 @@ def _unit(b: Blank) -> str:
 def blocks(sheet: Sheet, key: bool = False) -> list[tuple]:
     """The sheet (or, with ``key``, its answer key) as blocks."""
     numbers = sheet.numbers()
-    out: list[tuple] = [("title", ("Answer key: " if key else "") + sheet.title),
-                        ("meta", [("Sheet", sheet.id)] + ([] if key else [("Name", None)]))]
+    student = sheet.info.get("student")
+    who = [("Name", student["name"]), ("ID", student["id"])] if student else [] if key else [("Name", None)]
+    out: list[tuple] = [("title", ("Answer key: " if key else "") + sheet.title), ("meta", [("Sheet", sheet.id)] + who)]
     if not key:
         out += [("h", "Instructions"), ("list", list(sheet.instructions)),
                 ("h", "Conventions"), ("list", list(sheet.conventions))]

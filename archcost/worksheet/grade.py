@@ -215,9 +215,14 @@ def grade_files(key_path: str, paths) -> list[Result]:
     return results
 
 
-def render_grades(results, fmt: str = "text") -> str:
-    """Per-cell marks and a score per file (text), or one gradebook row per file (csv), or all (json)."""
+def render_grades(results, fmt: str = "text", lang: str | None = None) -> str:
+    """Per-cell marks and a score per file (text), or one gradebook row per file (csv), or all (json).
+    ``lang`` translates the text report (:mod:`archcost.i18n`)."""
     from tabulate import tabulate
+
+    from ..i18n import catalog
+
+    tr = catalog(lang)
 
     if fmt == "json":
         return json.dumps({"files": [r.to_dict() for r in results]}, indent=2) + "\n"
@@ -228,15 +233,15 @@ def render_grades(results, fmt: str = "text") -> str:
     out = []
     for r in results:
         if not r.marks:
-            out.append(f"{r.file}: not graded ({len(r.problems)} problem(s), see above)\n")
+            out.append(tr(f"{r.file}: not graded ({len(r.problems)} problem(s), see above)") + "\n")
             continue
-        out.append(f"{r.file}: variant {r.variant}: {r.right}/{len(r.marks)} right, score {r.score}%")
-        body = [[m.n, m.label, m.answer or "-", "right" if m.right else f"{m.why}: expected {m.expected}"]
+        out.append(tr(f"{r.file}: variant {r.variant}: {r.right}/{len(r.marks)} right, score {r.score}%"))
+        body = [[m.n, tr(m.label), m.answer or "-", tr("right" if m.right else f"{m.why}: expected {m.expected}")]
                 for m in r.marks]
-        out.append(tabulate(body, headers=["n", "cell", "answer", "mark"], tablefmt="simple", disable_numparse=True,
-                            colalign=("right", "left", "right", "left")) + "\n")
+        out.append(tabulate(body, headers=[tr(h) for h in ("n", "cell", "answer", "mark")], tablefmt="simple",
+                            disable_numparse=True, colalign=("right", "left", "right", "left")) + "\n")
     graded = [r.score for r in results if r.score is not None]
     if len(results) > 1:
         mean = f", mean score {round(sum(graded) / len(graded), 1)}%" if graded else ""
-        out.append(f"{len(graded)} of {len(results)} file(s) graded{mean}\n")
+        out.append(tr(f"{len(graded)} of {len(results)} file(s) graded{mean}") + "\n")
     return "\n".join(out)

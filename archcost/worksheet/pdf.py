@@ -15,6 +15,8 @@ b'%PDF-'
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import datetime, timezone
 
 from ..errors import ArchcostError
@@ -50,10 +52,10 @@ def _text(c) -> str:
     return show_cell(c, "?", str, str, str)
 
 
-def _table(doc, headers, rows, fpdf):
+def _table(doc, headers, rows, fpdf, sans="Helvetica", latin1=latin1):
     blank = fpdf.FontFace(size_pt=6, color=(90, 90, 90))
     answer = fpdf.FontFace(emphasis="BOLD")
-    doc.set_font("Helvetica", size=8)
+    doc.set_font(sans, size=8)
     with doc.table(col_widths=_widths(headers, rows), text_align=["LEFT"] + ["RIGHT"] * (len(headers) - 1),
                    line_height=5, padding=(0.4, 1.2), v_align="TOP",
                    headings_style=fpdf.FontFace(emphasis="BOLD", fill_color=(235, 235, 235))) as t:
@@ -71,17 +73,45 @@ def _table(doc, headers, rows, fpdf):
     doc.ln(2)
 
 
-def pdf(blocks) -> bytes:
-    """The blocks of :func:`~archcost.worksheet.document.blocks` as a PDF document."""
+def _embed(doc, blocks, font):
+    """Embed a TrueType font when the text needs more than Latin-1 (Korean): (sans, mono, clean)."""
+    from .fonts import find_font, needs_font
+
+    chars = needs_font(_texts(blocks))
+    if not chars and not font:
+        return "Helvetica", "Courier", latin1
+    path = find_font(chars, font)
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)   # fpdf2's subsetting notes are not ours
+    bold = path.replace("Gothic.ttf", "GothicBold.ttf")
+    doc.add_font("sheet", "", path)
+    doc.add_font("sheet", "B", bold if bold != path and os.path.isfile(bold) else path)
+    return "sheet", "sheet", lambda text: "".join(_LATIN1.get(ch, ch) for ch in text)
+
+
+def _texts(blocks):
+    for b in blocks:
+        for part in b[1:]:
+            if isinstance(part, str):
+                yield part
+            elif isinstance(part, list):
+                for item in part:
+                    yield from (x for x in (item if isinstance(item, (list, tuple)) else [item])
+                                if isinstance(x, str))
+
+
+def pdf(blocks, font: str | None = None) -> bytes:
+    """The blocks of :func:`~archcost.worksheet.document.blocks` as a PDF document; text beyond
+    Latin-1 (a Korean sheet) embeds a font that has it (:mod:`archcost.worksheet.fonts`)."""
     fpdf = _fpdf()
     doc = fpdf.FPDF(orientation="landscape", format="A4")
+    sans, mono, latin1 = _embed(doc, blocks, font)
     doc.set_creation_date(FIXED_DATE)
     doc.set_margins(12, 12, 12)
     doc.set_auto_page_break(True, margin=12)
     doc.add_page()
     width = doc.epw
 
-    def para(text, size=10, style="", h=5.0, font="Helvetica", markdown=False):
+    def para(text, size=10, style="", h=5.0, font=sans, markdown=False):
         doc.set_font(font, style, size)
         doc.multi_cell(width, h, latin1(text), new_x="LMARGIN", new_y="NEXT", markdown=markdown)
 
@@ -91,7 +121,7 @@ def pdf(blocks) -> bytes:
             doc.set_title(doc.title or latin1(b[1]))
             para(b[1], 15, "B", 8)
         elif kind == "meta":
-            doc.set_font("Helvetica", "", 10)
+            doc.set_font(sans, "", 10)
             line = "      ".join(f"{k}: {v if v is not None else '_' * 40}" for k, v in b[1])
             doc.multi_cell(width, 6, latin1(line), new_x="LMARGIN", new_y="NEXT")
             doc.ln(1)
@@ -108,7 +138,7 @@ def pdf(blocks) -> bytes:
                 para(f"-  {item}", 9, h=4.2)
             doc.ln(1)
         elif kind == "table":
-            _table(doc, b[1], b[2], fpdf)
+            _table(doc, b[1], b[2], fpdf, sans, latin1)
         elif kind == "blanks":
             for c, label, unit in b[1]:
                 if c.answer is None:
@@ -120,6 +150,6 @@ def pdf(blocks) -> bytes:
             doc.add_page()
         elif kind == "pre":
             para(b[1], 10, "B", 5.5)
-            para(b[2], 7.5, h=3.4, font="Courier")
+            para(b[2], 7.5, h=3.4, font=mono)
             doc.ln(1.5)
     return bytes(doc.output())

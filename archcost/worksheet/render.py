@@ -184,15 +184,21 @@ def latex(doc) -> str:
     return "\n".join(out)
 
 
-def render(sheet, fmt: str, key: bool = False):
+def render(sheet, fmt: str, key: bool = False, lang: str | None = None, font: str | None = None):
     """A sheet (or its key) in ``fmt``: text for markdown/html/latex, bytes for pdf. A list of
-    sheets gives one document, a page per sheet: the whole class in one print job."""
+    sheets gives one document, a page per sheet: the whole class in one print job. ``lang``
+    translates its text (:mod:`archcost.i18n`); ``font`` is the PDF's font file."""
+    from ..i18n import localize_blocks
+
     doc = []
     for s in sheet if isinstance(sheet, (list, tuple)) else [sheet]:
         doc += ([("pagebreak",)] if doc else []) + blocks(s, key)
+    doc = localize_blocks(doc, lang)
     if fmt == "pdf":
         from .pdf import pdf
-        return pdf(doc)
+        return pdf(doc, font)
+    if fmt == "html" and lang:
+        return html(doc).replace('<html lang="en">', f'<html lang="{lang}">', 1)
     writers = {"markdown": markdown, "html": html, "latex": latex}
     if fmt not in writers:
         raise ArchcostError(f"no worksheet format '{fmt}'", f"use some of {', '.join(FORMATS)}")
