@@ -222,20 +222,41 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
 @click.option("-o", "--output", help="Write to this file instead of stdout.")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("--lang", default="en", show_default=True, help="The report's language: en, ko.")
+@click.option("--summary", is_flag=True,
+              help="The class summary instead: per cell the share wrong, common wrong values, the mistake behind them; copies.")
+@click.option("--roster", type=click.Path(dir_okay=False), help="The class list CSV (id, name, email) for --gradebook.")
+@click.option("--gradebook", type=click.Choice(["moodle", "canvas", "csv"]),
+              help="One row per student in the columns this LMS's grade import reads.")
+@click.option("--assignment", default="archcost", show_default=True, help="The gradebook's score column.")
+@click.option("--weight", "weights", multiple=True, metavar="EXERCISE=W", help="Weigh an exercise's blanks (repeatable).")
+@click.option("--unit-credit", default=0.0, type=click.FloatRange(0, 1), help="Credit for the right value in another unit.")
+@click.option("--carry-credit", default=0.0, type=click.FloatRange(0, 1),
+              help="Credit for a cell right from the student's own wrong output shape.")
 @click.pass_context
-def grade(ctx, key, answers, fmt, output, force, lang):
+def grade(ctx, key, answers, fmt, output, force, lang, summary, roster, gradebook, assignment, weights, unit_credit,
+          carry_credit):
     """Grade ANSWERS (answers CSVs, or folders of them) against KEY, the worksheet's key.json.
 
     Exit status 2 when a file or a row had a problem (each named on stderr), after grading the rest."""
     from .i18n import catalog
-    from .worksheet.grade import grade_files, render_grades
+    from .worksheet.classreport import render_gradebook, render_summary
+    from .worksheet.grade import Credit, grade_files, load_key, parse_weights, render_grades
+    from .worksheet.roster import read_roster
 
     tr = catalog(lang)
-    results = grade_files(key, answers)
+    credit = Credit(unit_credit, carry_credit, parse_weights(weights))
+    students = read_roster(roster) if roster else None
+    results = grade_files(key, answers, credit)
     problems = [p for r in results for p in r.problems]
     for p in problems:
         click.echo(f"problem: {tr(p)}", err=True)
-    write_output(render_grades(results, fmt, lang), output, force)
+    if gradebook:
+        text = render_gradebook(results, load_key(key), gradebook, students, assignment, lang)
+    elif summary:
+        text = render_summary(results, load_key(key), lang)
+    else:
+        text = render_grades(results, fmt, lang)
+    write_output(text, output, force)
     if problems:
         ctx.exit(2)
 

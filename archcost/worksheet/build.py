@@ -76,19 +76,23 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
                             "name one: archcost worksheet alexnet ...")
     if rate is not None and not 0 < rate <= 1:
         raise ArchcostError(f"--blank-rate {rate} is not in (0, 1]", "write e.g. --blank-rate 0.4")
-    if needs and variants:
-        drawn = draw_variants(network, variants, seed, vary, allow_floor, input, settings, max_nodes, **conventions)
-        reports = [(v.report, v.changes) for v in drawn]
-    elif needs:
-        reports = [(analyze(network, input=input, settings=settings, max_nodes=max_nodes, **conventions), {})]
-    else:
-        reports = [(None, {})] * max(variants, 1)
+
+    def draws(n):
+        if needs and variants:
+            drawn = draw_variants(network, n, seed, vary, allow_floor, input, settings, max_nodes, **conventions)
+            return [(v.report, v.changes) for v in drawn]
+        if needs:
+            return [(analyze(network, input=input, settings=settings, max_nodes=max_nodes, **conventions), {})]
+        return [(None, {})] * max(n, 1)
+
+    reports = draws(variants)
     base = reports[0][0].network if needs else chosen[0].name
     options = {"groups": groups, "rate": rate, "rows": rows}
-    sheets = []
-    for i, (report, changes) in enumerate(reports, 1):
+
+    def sheet(i, report, changes, attempt=0):
         sid = f"{base}-s{seed}" + (f"-{i:02d}" if variants else "")
-        ctx = Context(random.Random(f"archcost-worksheet:{seed}:{i}"), bool(variants), report, conventions, options)
+        rng = random.Random(f"archcost-worksheet:{seed}:{i}" + (f":{attempt}" if attempt else ""))
+        ctx = Context(rng, bool(variants), report, conventions, options)
         sections = tuple(e.build(ctx) for e in chosen)
         conv = report.conventions if report else Conventions(**conventions)
         names = [e.name for e in chosen]
@@ -99,7 +103,28 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
         info = {"seed": seed, "exercises": names, "conventions": conv.to_dict()}
         if report:
             info.update(network=report.network, input=list(report.input), changes=changes)
-        sheets.append(Sheet(sid, f"Worksheet: {title}", INSTRUCTIONS, conventions_text(sections), sections, info))
+        return Sheet(sid, f"Worksheet: {title}", INSTRUCTIONS, conventions_text(sections), sections, info)
+
+    # every variant's key differs from every other's: a copied sheet shows (redrawn until it does)
+    sheets, seen, pool, tries = [], set(), list(reports), 0
+    while len(sheets) < max(variants, 1):
+        i = len(sheets) + 1
+        if not pool:
+            tries += 1
+            more = draws(variants + 4 * tries) if needs else []
+            pool = more[len(reports):] if needs else [(None, {})]
+            reports = more or reports
+            if tries > 20 or not needs or not pool:
+                raise ArchcostError(f"could only make {len(sheets)} of {variants} variants whose keys all differ",
+                                    "widen the ranges (--vary), blank more cells, or draw fewer variants")
+        report, changes = pool.pop(0)
+        for attempt in range(1 if needs else 200):
+            s = sheet(i, report, changes, attempt)
+            answers = tuple((b.id, b.rounded) for b in s.blanks())
+            if not variants or answers not in seen:
+                seen.add(answers)
+                sheets.append(s)
+                break
     return sheets
 
 

@@ -48,6 +48,33 @@ class Mark:
     expected: str
     right: bool
     why: str = ""
+    credit: float = -1.0     # the share of the blank's points; -1: 1 when right, 0 when not
+    mistake: str = ""        # the mistake the wrong answer's value matches (mistakes.py)
+    weight: float = 1.0      # the blank's exercise's weight
+
+    @property
+    def points(self) -> float:
+        return (1.0 if self.right else 0.0) if self.credit < 0 else self.credit
+
+
+@dataclass(frozen=True)
+class Credit:
+    """Partial credit: ``unit`` for the right value in another unit (784 KB written as 802,816
+    bytes), ``carry`` for a cell right from the student's own wrong output shape, ``weights`` per
+    exercise name (the others weigh 1)."""
+
+    unit: float = 0.0
+    carry: float = 0.0
+    weights: dict = None
+
+    def weight(self, blank: dict) -> float:
+        return float((self.weights or {}).get(blank.get("exercise"), 1.0))
+
+
+# how a value in the blank's unit is written in other units: the unit's name and the factor to it
+OTHER_UNITS = {"KB": {"bytes": 1024, "b": 1024, "byte": 1024, "mb": Fraction(1, 1024)},
+               "k": {"m": Fraction(1, 1000), "million": Fraction(1, 1000)},
+               "M": {"k": 1000, "thousand": 1000, "g": Fraction(1, 1000), "gflops": Fraction(1, 1000)}}
 
 
 @dataclass(frozen=True)
@@ -63,13 +90,17 @@ class Result:
 
     @property
     def score(self) -> float | None:
-        return round(100 * self.right / len(self.marks), 1) if self.marks else None
+        """Percent of the points: each blank's credit times its exercise's weight."""
+        total = sum(m.weight for m in self.marks)
+        return round(100 * sum(m.points * m.weight for m in self.marks) / total, 1) if total else None
 
     def to_dict(self) -> dict:
         return {"file": self.file, "variant": self.variant, "right": self.right, "total": len(self.marks),
                 "score": self.score, "problems": list(self.problems),
                 "marks": [{"n": m.n, "cell": m.cell, "answer": m.answer, "expected": m.expected,
-                           "right": m.right, **({"why": m.why} if m.why else {})} for m in self.marks]}
+                           "right": m.right, **({"why": m.why} if m.why else {}),
+                           **({"mistake": m.mistake} if m.mistake else {}),
+                           **({"credit": m.credit} if m.credit >= 0 else {})} for m in self.marks]}
 
 
 def load_key(path: str) -> dict:
@@ -123,6 +154,76 @@ def mark(blank: dict, answer: str) -> tuple[bool, str, bool]:
     return False, "wrong", True
 
 
+def parse_weights(texts) -> dict:
+    """('findings=2', 'table=0.5') -> {'findings': 2.0, 'table': 0.5}; a bad one is an error line."""
+    out = {}
+    for t in texts:
+        name, _, w = t.partition("=")
+        try:
+            out[name.strip()] = float(w)
+        except ValueError:
+            raise ArchcostError(f"--weight {t}: expected EXERCISE=NUMBER", "write e.g. --weight findings=2") from None
+        if out[name.strip()] < 0 or not name.strip():
+            raise ArchcostError(f"--weight {t}: expected EXERCISE=NUMBER of 0 or more", "write e.g. --weight table=2")
+    return out
+
+
+def _same(x: Fraction, target, decimals: int) -> bool:
+    d = decimals
+    return half_up(x * 10**d) == half_up(Fraction(str(target)) * 10**d)
+
+
+def diagnose(blank: dict, answer: str) -> str:
+    """The mistake (mistakes.py) whose figure a wrong answer is: '' when none is."""
+    parsed = parse_number(answer) if answer.strip() else None
+    for m in blank.get("mistakes", ()):
+        if isinstance(m["rounded"], str) or parsed is None:
+            if _word(answer) == _word(m["rounded"]):
+                return m["mistake"]
+            continue
+        x = parsed[0]
+        if _same(x, m["rounded"], blank.get("decimals", 0)) or x == Fraction(str(m["exact"])):
+            return m["mistake"]
+    return ""
+
+
+def in_other_unit(blank: dict, answer: str) -> str:
+    """The other unit the answer's number is the right value in ('bytes' for 802,816 in a KB
+    blank), or ''."""
+    parsed = parse_number(answer)
+    if parsed is None or isinstance(blank["rounded"], str) or blank["unit"] not in OTHER_UNITS:
+        return ""
+    x, unit = parsed
+    units = OTHER_UNITS[blank["unit"]]
+    names = [unit] if unit in units else list(dict.fromkeys(units)) if unit in UNITS.get(blank["unit"], {""}) else []
+    exact = Fraction(str(blank["exact"])) / blank.get("scale", 1)
+    for name in names:
+        factor = units[name]
+        if x != 0 and (x == exact * factor or _same(x / factor, blank["rounded"], blank.get("decimals", 0))):
+            return name
+    return ""
+
+
+def carried_value(blank: dict, answers: dict):
+    """The blank's value computed from the student's own answers to its row's output cells, when
+    they answered one of them with another number; else None."""
+    carry = blank.get("carry")
+    if not carry:
+        return None
+    c, h, w = carry["shape"]
+    own = {}
+    for cell in carry["cells"]:
+        parsed = parse_number(answers.get(cell, (None, ""))[1] or "")
+        if parsed is None:
+            return None
+        own[cell.rsplit(".", 1)[1]] = parsed[0]
+    c2, h2 = own.get("c_out", c), own.get("hw_out", h)
+    if (c2, h2) == (c, h):
+        return None
+    w2 = h2 if h == w else w
+    return Fraction(str(carry["per_element"])) * c2 * h2 * w2 / blank.get("scale", 1)
+
+
 def _expected(blank: dict) -> str:
     r = blank["rounded"]
     shown = r if isinstance(r, str) else f"{r:,}" if blank.get("decimals", 0) == 0 else f"{r:,.{blank['decimals']}f}"
@@ -146,7 +247,7 @@ def _rows(name: str, text: str):
     return rows, None
 
 
-def grade_text(name: str, text: str, key: dict) -> Result:
+def grade_text(name: str, text: str, key: dict, credit: Credit | None = None) -> Result:
     """Grade one answers CSV given as text (``name`` is only for messages)."""
     if not text.strip():
         return Result(name, None, problems=(f"{name}: the file is empty; expected the answers template "
@@ -177,12 +278,29 @@ def grade_text(name: str, text: str, key: dict) -> Result:
         else:
             answers[cell] = (i, row["answer"])
     marks = []
+    credit = credit or Credit()
     for b in key[variant]["blanks"]:
         i, answer = answers.get(b["cell"], (None, ""))
         right, why, readable = mark(b, answer)
         if not readable:
             problems.append(f"{name}: row {i}: {why} (cell {b['cell']}, in {b['unit'] or 'a plain number'})")
-        marks.append(Mark(b["n"], b["cell"], b["label"], answer, _expected(b), right, why))
+        points, mistake = -1.0, ""
+        if not right and answer.strip():
+            mistake = diagnose(b, answer)
+            unit = in_other_unit(b, answer)
+            carried = carried_value(b, answers)
+            parsed = parse_number(answer)
+            if unit:
+                why, points = f"right value in the wrong unit ({unit}): {credit.unit:g} credit", credit.unit
+            elif carried is not None and parsed and _same(parsed[0], half_up(carried * 10**b.get("decimals", 0))
+                                                          / Fraction(10**b.get("decimals", 0)), b.get("decimals", 0)):
+                src = " ".join(carry_cells := b["carry"]["cells"])
+                own = ", ".join(answers[c][1] for c in carry_cells)
+                why, points = f"carried forward from your {src} = {own}: {credit.carry:g} credit", credit.carry
+            elif mistake:
+                why = f"likely mistake: {mistake}"
+        marks.append(Mark(b["n"], b["cell"], b["label"], answer, _expected(b), right, why, points, mistake,
+                          credit.weight(b)))
     return Result(name, variant, tuple(marks), tuple(problems))
 
 
@@ -197,7 +315,7 @@ def answer_files(paths) -> list[str]:
     return out
 
 
-def grade_files(key_path: str, paths) -> list[Result]:
+def grade_files(key_path: str, paths, credit: Credit | None = None) -> list[Result]:
     """Grade every answers file (folders expanded); unreadable files become problems, not errors."""
     key = load_key(key_path)
     results = []
@@ -211,7 +329,7 @@ def grade_files(key_path: str, paths) -> list[Result]:
         except OSError as exc:
             results.append(Result(path, None, problems=(f"{path}: cannot be read ({exc.strerror})",)))
             continue
-        results.append(grade_text(path, text, key))
+        results.append(grade_text(path, text, key, credit))
     return results
 
 
@@ -236,8 +354,9 @@ def render_grades(results, fmt: str = "text", lang: str | None = None) -> str:
             out.append(tr(f"{r.file}: not graded ({len(r.problems)} problem(s), see above)") + "\n")
             continue
         out.append(tr(f"{r.file}: variant {r.variant}: {r.right}/{len(r.marks)} right, score {r.score}%"))
-        body = [[m.n, tr(m.label), m.answer or "-", tr("right" if m.right else f"{m.why}: expected {m.expected}")]
-                for m in r.marks]
+        body = [[m.n, tr(m.label), m.answer or "-", tr("right" if m.right else f"{m.why}: expected {m.expected}")
+                 if m.why.startswith(("wrong", "no answer", "'", "the unit")) or m.right
+                 else tr(m.why) + "; " + tr(f"expected {m.expected}")] for m in r.marks]
         out.append(tabulate(body, headers=[tr(h) for h in ("n", "cell", "answer", "mark")], tablefmt="simple",
                             disable_numparse=True, colalign=("right", "left", "right", "left")) + "\n")
     graded = [r.score for r in results if r.score is not None]

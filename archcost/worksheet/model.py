@@ -44,6 +44,8 @@ class Blank:
     decimals: int = 0
     accept: tuple = ()       # other exact values that are right (e.g. the full count)
     group: str = ""          # the worked arithmetic that explains it (a row name, a question)
+    mistakes: tuple = ()     # (mistake, the value it gives): see mistakes.py
+    carry: tuple = ()        # (cells, value per output element, shape): right from the student's own shape
 
     @property
     def rounded(self):
@@ -76,9 +78,16 @@ class Blank:
 
     def to_dict(self, n: int) -> dict:
         exact = float(self.exact) if isinstance(self.exact, Fraction) else self.exact
-        return {"n": n, "cell": self.id, "label": self.label, "exact": exact, "rounded": self.rounded,
-                "unit": self.unit, "scale": self.scale, "decimals": self.decimals,
-                "tolerance": self.tolerance, "accept": list(self.accept)}
+        d = {"n": n, "cell": self.id, "label": self.label, "exact": exact, "rounded": self.rounded,
+             "unit": self.unit, "scale": self.scale, "decimals": self.decimals,
+             "tolerance": self.tolerance, "accept": list(self.accept)}
+        mistakes = [{"mistake": m, "rounded": r, "exact": v} for m, v in self.mistakes
+                    for r in [round_as_table(v, self.scale, self.decimals)] if r != self.rounded or v != self.exact]
+        if mistakes:
+            d["mistakes"] = mistakes
+        if self.carry:
+            d["carry"] = {"cells": list(self.carry[0]), "per_element": self.carry[1], "shape": list(self.carry[2])}
+        return d
 
 
 @dataclass(frozen=True)
@@ -138,5 +147,10 @@ class Sheet:
         return {b.id: i for i, b in enumerate(self.blanks(), 1)}
 
     def key_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, **self.info,
-                "blanks": [b.to_dict(i) for i, b in enumerate(self.blanks(), 1)]}
+        """The sheet's key as key.json holds it; each blank names its exercise (for per-exercise weights)."""
+        names = list(self.info.get("exercises", ()))
+        blanks = []
+        for i, s in enumerate(self.sections):
+            for b in Sheet("", "", (), (), (s,)).blanks():
+                blanks.append(dict(b.to_dict(len(blanks) + 1), **({"exercise": names[i]} if i < len(names) else {})))
+        return {"id": self.id, "title": self.title, **self.info, "blanks": blanks}

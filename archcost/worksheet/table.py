@@ -57,11 +57,14 @@ def _exact(x, key):
     return {"memory": x.memory_kb, "params": x.params, "flops": x.flops}[key]
 
 
-def _blank(x, col, key, unit, scale, decimals=0) -> Blank:
+def _blank(x, col, key, unit, scale, decimals=0, report=None, chosen=()) -> Blank:
+    from .mistakes import carried, mistaken_values
+
     exact = _exact(x, key)
     accept = (exact,) if scale > 1 else ()
     return Blank(f"{x.name}.{key}", f"{x.name}: {HEADERS[col]}", exact, unit, scale, decimals, accept=accept,
-                 group=x.name)
+                 group=x.name, mistakes=tuple(mistaken_values(report, x, key)) if report else (),
+                 carry=carried(x, key, exact, chosen))
 
 
 def _given(x, decimals=(0, 0, 0)) -> list:
@@ -149,7 +152,8 @@ def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, 
                 hidden.add((i, in_col))    # a row above's blank output would be given away here
         for col in range(len(cells)):
             if (x.name, col) in chosen:
-                cells[col] = _blank(x, col, *spec[col], places.get(col, 0))
+                cells[col] = _blank(x, col, *spec[col], places.get(col, 0), report,
+                                    {spec[c][0] for r, c in chosen if r == x.name and c in spec})
         body.append(tuple(cells))
         if any((x.name, col) in chosen for col in spec):
             work.append((x.name, x.name, _row_work(report, x, explain_layer)))
