@@ -185,8 +185,13 @@ def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_
 @click.option("--lang", default="en", show_default=True, help="The sheets' language: en, ko (archcost/locale/*.po).")
 @click.option("--font", type=click.Path(dir_okay=False), help="A TrueType font for PDF text beyond Latin-1 (Korean).")
 @click.option("--roster", type=click.Path(dir_okay=False), help="A class list CSV (id, name, email): one variant each.")
+@click.option("--difficulty", default="varied", show_default=True, type=click.Choice(["lecture", "varied", "structure"]),
+              help="lecture: the lecture's own numbers; varied: each variant its own; structure: layers vary too.")
+@click.option("--exam", is_flag=True, help="No conventions block and no hints; room for working under each exercise.")
+@click.option("--shuffle", is_flag=True, help="Each sheet's exercises and questions in its own order.")
 def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, folder, formats, blank, blank_rate,
-              rows, seed, variants, vary, allow_floor, exercises, list_exercises, force, lang, font, roster):
+              rows, seed, variants, vary, allow_floor, exercises, list_exercises, force, lang, font, roster,
+              difficulty, exam, shuffle):
     """A worksheet on NETWORK with blanks, its answer key (worked arithmetic), key.json and answers CSVs."""
     from .outfile import write_folder
     from .spec.loader import parse_setting
@@ -206,8 +211,8 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
     students = read_roster(roster) if roster else None
     sheets = make_sheets(network, exercises, seed, len(students) if students else variants, vary, allow_floor,
                          parse_groups(blank), blank_rate, tuple(rows.split(",")) if rows else None, input_,
-                         dict(parse_setting(s) for s in settings),
-                         max_nodes=max_nodes, bias_flops=not no_bias_flops, dtype=dtype, batch=batch)
+                         dict(parse_setting(s) for s in settings), max_nodes=max_nodes, difficulty=difficulty,
+                         exam=exam, shuffle=shuffle, bias_flops=not no_bias_flops, dtype=dtype, batch=batch)
     sheets = assign(sheets, students) if students else sheets
     files = worksheet_files(sheets, parse_formats(formats), lang, font)
     write_folder(folder, files, force, owned=CLASS_FILE.fullmatch)

@@ -72,7 +72,8 @@ def test_korean_alexnet_sheet_uses_the_lecture_terms():
 @pytest.mark.parametrize("network,exercises,variants", [
     ("alexnet", ("table", "findings"), 2), (None, ("vgg-stack", "inception", "alexnet-224"), 2),
     ("resnet50", ("table",), 0), ("mobilenet_v2", ("table",), 0), ("googlenet", ("table",), 0),
-    ("lenet5", ("table",), 0)])
+    ("lenet5", ("table",), 0),
+    (None, ("bottleneck", "depthwise", "se", "receptive-field", "googlenet-1x1", "compound"), 2)])
 def test_every_sentence_of_the_lecture_sheets_is_translated(network, exercises, variants):
     ko = catalog("ko")
     ko.missing.clear()

@@ -39,6 +39,20 @@ def conventions_text(sections) -> tuple:
     return tuple(lines + ([rounding] if rounding else []))
 
 
+DIFFICULTIES = ("lecture", "varied", "structure")
+
+
+def shuffled(section, rng):
+    """The section with each question's blanks in ``rng``'s order (tables keep their rows)."""
+    from dataclasses import replace
+
+    from .model import Question
+
+    parts = tuple(Question(p.text, tuple(rng.sample(p.blanks, len(p.blanks)))) if isinstance(p, Question) else p
+                  for p in section.parts)
+    return replace(section, parts=parts)
+
+
 INSTRUCTIONS = (
     "Write your name above and keep the sheet id: your numbers are your own.",
     "Fill in every numbered blank, in the unit of its column or question, rounded as the conventions say.",
@@ -59,8 +73,14 @@ def _exercises(names) -> list:
 
 def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int = 0, vary=(),
                 allow_floor: bool = False, groups=None, rate=None, rows=None, input=None, settings=None,
-                max_nodes=None, **conventions) -> list[Sheet]:
+                max_nodes=None, difficulty: str = "varied", exam: bool = False, shuffle: bool = False,
+                **conventions) -> list[Sheet]:
     """One sheet, or one per variant: the same arguments and ``seed`` give the same sheets.
+
+    ``difficulty``: 'lecture' (every sheet the lecture's numbers), 'varied' (each variant its own
+    numbers) or 'structure' (exercises that can also change their layers do). ``exam``: no
+    conventions block or hints, room for working. ``shuffle``: each sheet's exercises and questions
+    in its own order.
 
     ``conventions`` are :func:`archcost.analyze`'s keywords (bias_flops, dtype, batch)."""
     from .. import analyze
@@ -76,9 +96,12 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
                             "name one: archcost worksheet alexnet ...")
     if rate is not None and not 0 < rate <= 1:
         raise ArchcostError(f"--blank-rate {rate} is not in (0, 1]", "write e.g. --blank-rate 0.4")
+    if difficulty not in DIFFICULTIES:
+        raise ArchcostError(f"--difficulty {difficulty}: no such level", f"use one of {', '.join(DIFFICULTIES)}")
+    varied = bool(variants) and difficulty != "lecture"
 
     def draws(n):
-        if needs and variants:
+        if needs and varied:
             drawn = draw_variants(network, n, seed, vary, allow_floor, input, settings, max_nodes, **conventions)
             return [(v.report, v.changes) for v in drawn]
         if needs:
@@ -92,15 +115,20 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
     def sheet(i, report, changes, attempt=0):
         sid = f"{base}-s{seed}" + (f"-{i:02d}" if variants else "")
         rng = random.Random(f"archcost-worksheet:{seed}:{i}" + (f":{attempt}" if attempt else ""))
-        ctx = Context(rng, bool(variants), report, conventions, options)
+        ctx = Context(rng, varied, report, conventions, options, difficulty == "structure")
         sections = tuple(e.build(ctx) for e in chosen)
+        order = list(range(len(chosen)))
+        if shuffle:
+            rng.shuffle(order)
+            sections = tuple(shuffled(sections[j], rng) for j in order)
         conv = report.conventions if report else Conventions(**conventions)
-        names = [e.name for e in chosen]
+        names = [chosen[j].name for j in order]
         if report:
             title = report.title + (f": {', '.join(names)}" if names != ["table"] else "")
         else:
             title = sections[0].title if len(sections) == 1 else f"CNN architectures: {', '.join(names)}"
-        info = {"seed": seed, "exercises": names, "conventions": conv.to_dict()}
+        info = {"seed": seed, "exercises": names, "conventions": conv.to_dict(),
+                **({"difficulty": difficulty} if difficulty != "varied" else {}), **({"exam": True} if exam else {})}
         if report:
             info.update(network=report.network, input=list(report.input), changes=changes)
         return Sheet(sid, f"Worksheet: {title}", INSTRUCTIONS, conventions_text(sections), sections, info)
@@ -121,7 +149,7 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
         for attempt in range(1 if needs else 200):
             s = sheet(i, report, changes, attempt)
             answers = tuple((b.id, b.rounded) for b in s.blanks())
-            if not variants or answers not in seen:
+            if not varied or answers not in seen:
                 seen.add(answers)
                 sheets.append(s)
                 break

@@ -44,6 +44,9 @@ def _cell(c, numbers, key, hidden=False):
     return None if hidden and not key else str(c)
 
 
+WORKING_LINES = 12   # an exam sheet's empty lines under each exercise
+
+
 def _unit(b: Blank) -> str:
     return {"k": "k (thousands)", "M": "M (millions)"}.get(b.unit, b.unit)
 
@@ -54,14 +57,16 @@ def blocks(sheet: Sheet, key: bool = False) -> list[tuple]:
     student = sheet.info.get("student")
     who = [("Name", student["name"]), ("ID", student["id"])] if student else [] if key else [("Name", None)]
     out: list[tuple] = [("title", ("Answer key: " if key else "") + sheet.title), ("meta", [("Sheet", sheet.id)] + who)]
+    exam = sheet.info.get("exam", False)   # exam mode: no conventions, no hints, room for working
     if not key:
-        out += [("h", "Instructions"), ("list", list(sheet.instructions)),
-                ("h", "Conventions"), ("list", list(sheet.conventions))]
+        out += [("h", "Instructions"), ("list", list(sheet.instructions))]
+        if not exam:
+            out += [("h", "Conventions"), ("list", list(sheet.conventions))]
     for i, s in enumerate(sheet.sections, 1):
         out.append(("h", f"{i}. {s.title}"))
         out += [("p", p) for p in s.prompt]
         own = [r for r in s.rules if r not in sheet.conventions]
-        if own and not key:
+        if own and not key and not exam:
             out += [("p", "Count this exercise by:"), ("list", own)]
         for part in s.parts:
             if isinstance(part, Table):
@@ -72,6 +77,8 @@ def blocks(sheet: Sheet, key: bool = False) -> list[tuple]:
                 out.append(("p", part.text))
                 out.append(("blanks", [(Cell(numbers[b.id], b.shown() if key else None), b.label, _unit(b))
                                        for b in part.blanks]))
+        if exam and not key:
+            out.append(("pre", "Room for your working:", "\n" * WORKING_LINES))
         if key:
             out += [("pre", heading, text) for _, heading, text in s.work]
             steps = [b.rounding_step() for b in Sheet("", "", (), (), (s,)).blanks()]

@@ -38,6 +38,7 @@ class Context:
     report: Report | None = None
     conventions: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
+    structure: bool = False     # the 'structure' difficulty: exercises that can also change their layers do
 
     def pick(self, lecture, choices):
         return self.rng.choice(choices) if self.varied else lecture
@@ -268,3 +269,8 @@ EXERCISES = {e.name: e for e in (
     Exercise("findings", "where the memory, the parameters and the FLOPs of the network sit (the three findings)",
              findings, True),
 )}
+
+# the lectures' other questions (ResNet, MobileNet, SENet, EfficientNet ...) build on the helpers above
+from .lectures import LECTURE_EXERCISES  # noqa: E402
+
+EXERCISES.update(LECTURE_EXERCISES)
