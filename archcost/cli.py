@@ -358,6 +358,33 @@ def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, uni
     write_output(image(fig, kind), output, force)
 
 
+@cli.command()
+@click.argument("network", required=False)
+@network_options
+@click.option("--exercise", "exercises", multiple=True, metavar="NAME", help="An exercise (repeatable); default: table.")
+@click.option("--blank", default="output,memory,params,flops", show_default=True,
+              help="The table's column groups to ask.")
+@click.option("--rows", help="Only these rows, e.g. conv1,pool1.")
+@click.option("--seed", default=0, show_default=True, type=int, help="With --variant: which variant.")
+@click.option("--variant", is_flag=True, help="A variant's numbers instead of the lecture's.")
+@click.option("--lang", default="en", show_default=True, help="The quiz's language: en, ko.")
+def quiz(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, exercises, blank, rows, seed, variant,
+         lang):
+    """Self-study: the blanks of a worksheet on NETWORK asked one at a time on stdin, with the worked arithmetic
+    after a wrong answer and a score at the end."""
+    from .i18n import catalog
+    from .spec.loader import parse_setting
+    from .worksheet import make_sheets
+    from .worksheet.quiz import run_quiz
+    from .worksheet.table import parse_groups
+
+    catalog(lang)
+    sheet = make_sheets(network, exercises, seed, 1 if variant else 0, (), False, parse_groups(blank), None,
+                        tuple(rows.split(",")) if rows else None, input_, dict(parse_setting(s) for s in settings),
+                        max_nodes=max_nodes, bias_flops=not no_bias_flops, dtype=dtype, batch=batch)[0]
+    run_quiz(sheet, sys.stdin, sys.stdout, lang)
+
+
 def main(argv=None):
     cli.main(args=argv, prog_name="archcost")
 

@@ -37,6 +37,7 @@ LOCALE_DIR = os.path.join(os.path.dirname(__file__), "locale")
 DEFAULT = "en"
 _FIELD = re.compile(r"\{(\w+)\}")
 _SENTENCE = re.compile(r"(?<=[.?!:;])\s+(?=[A-Z('\"])")
+_WORDS = re.compile(r"[A-Za-z]{3}")      # text with words in it (not '(56 - 3) / 2 + 1 = 27.5')
 _ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 
@@ -144,7 +145,8 @@ class Catalog:
             m = rx.fullmatch(text)
             if m:
                 parts = {k: self._value(v, depth + 1) for k, v in m.groupdict().items()}
-                left = sum(v == m.group(k) and " " in v for k, v in parts.items())   # untranslated phrases
+                left = sum(v == m.group(k) and " " in v and bool(_WORDS.search(v))   # untranslated phrases
+                           for k, v in parts.items())
                 if not left:
                     return out.format(**parts)
                 if not whole and (best is None or left < best[0]):
