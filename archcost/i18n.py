@@ -59,14 +59,16 @@ def _unquote(s: str, path: str, line: int) -> str:
 
 
 def parse_po(text: str, path: str = "<po>") -> list[tuple[str, str, set]]:
-    """A .po file's entries as (msgid, msgstr, flags); the header entry (empty msgid) and
-    untranslated entries (empty msgstr) are left out."""
+    """A .po file's entries as (msgid, msgstr, flags); the header (empty msgid) is flagged
+    'header', untranslated entries (empty msgstr) are left out."""
     entries, cur, field, flags = [], {}, None, set()
 
     def flush():
         nonlocal cur, flags
         if cur.get("msgid") and cur.get("msgstr"):
             entries.append((cur["msgid"], cur["msgstr"], flags))
+        elif cur.get("msgid") == "" and cur.get("msgstr"):    # the header: 'Key: value' lines
+            entries.append(("", cur["msgstr"], {"header"}))
         cur, flags = {}, set()
 
     for i, raw in enumerate(text.splitlines(), 1):
@@ -104,8 +106,11 @@ class Catalog:
         self.lang = lang
         self.exact: dict[str, str] = {}
         patterns = []
+        self.header: dict[str, str] = {}
         for msgid, msgstr, flags in entries:
-            if "python-brace-format" in flags and _FIELD.search(msgid):
+            if "header" in flags:
+                self.header = dict(line.split(": ", 1) for line in msgstr.splitlines() if ": " in line)
+            elif "python-brace-format" in flags and _FIELD.search(msgid):
                 parts = re.split(r"(\{\w+\})", msgid)
                 literal = sum(len(p) for p in parts if not _FIELD.fullmatch(p))
                 for greed in ("?", ""):   # the shortest and the longest parts: the better one is taken

@@ -133,3 +133,10 @@ def test_english_pdf_needs_no_font_file(monkeypatch):
     monkeypatch.setattr(fonts, "_fc_match", lambda: [])
     sheet = make_sheets("alexnet", groups=("memory",), rows=("conv1",))[0]
     assert render(sheet, "pdf")[:5] == b"%PDF-"
+
+
+def test_korean_latex_loads_kotex_from_the_catalog_header():
+    sheet = make_sheets("alexnet", groups=("memory",), rows=("conv1",))[0]
+    tex = render(sheet, "latex", lang="ko")
+    assert "\\usepackage{kotex}" in tex and "메모리 (KB)" in tex
+    assert "kotex" not in render(sheet, "latex")

@@ -100,7 +100,7 @@ def render_summary(results, key, lang=None) -> str:
         behind = "; ".join(f"{tr(m)} x{n}" for m, n in row["mistakes"])
         body.append([tr(row["label"]), f"{row['wrong']}/{row['answered']}", f"{row['share_wrong']:g}%", values, behind])
     graded = sum(1 for r in results if r.marks)
-    out = [f"{tr('Class summary')}: {graded} {tr('students')}",
+    out = [tr(f"Class summary: {graded} students"),
            tabulate(body, headers=[tr("cell"), tr("wrong"), tr("share wrong"), tr("common wrong values"),
                                    tr("the mistake behind them")], tablefmt="simple", disable_numparse=True)]
     flags = copies(results, key)

@@ -188,7 +188,7 @@ def render(sheet, fmt: str, key: bool = False, lang: str | None = None, font: st
     """A sheet (or its key) in ``fmt``: text for markdown/html/latex, bytes for pdf. A list of
     sheets gives one document, a page per sheet: the whole class in one print job. ``lang``
     translates its text (:mod:`archcost.i18n`); ``font`` is the PDF's font file."""
-    from ..i18n import localize_blocks
+    from ..i18n import catalog, localize_blocks
 
     doc = []
     for s in sheet if isinstance(sheet, (list, tuple)) else [sheet]:
@@ -199,6 +199,9 @@ def render(sheet, fmt: str, key: bool = False, lang: str | None = None, font: st
         return pdf(doc, font)
     if fmt == "html" and lang:
         return html(doc).replace('<html lang="en">', f'<html lang="{lang}">', 1)
+    preamble = catalog(lang).header.get("X-LaTeX-Preamble") if lang else None
+    if fmt == "latex" and preamble:    # a language's LaTeX package (Korean: kotex), from its catalog
+        return latex(doc).replace(r"\usepackage{booktabs}", "\\usepackage{booktabs}\n" + preamble, 1)
     writers = {"markdown": markdown, "html": html, "latex": latex}
     if fmt not in writers:
         raise ArchcostError(f"no worksheet format '{fmt}'", f"use some of {', '.join(FORMATS)}")
