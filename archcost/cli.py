@@ -152,12 +152,14 @@ def table(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt
 
 @cli.command("list")
 @click.option("--family", help="Only this family (e.g. resnet, vgg).")
+@convention_option
+@count_option
 @output_options
 def list_(family, fmt, output, force):
     """The networks that ship with archcost, with their source, input, parameters and FLOPs."""
     from .render.zoo import render_zoo
 
-    write_output(render_zoo(family, fmt), output, force)
+    write_output(render_zoo(family, fmt, **flop_options()), output, force)
 
 
 @cli.command()

@@ -52,7 +52,7 @@ class Conventions:
         'FLOPs (2 per multiply-add) under the fvcore convention'
         """
         unit = "multiply-adds" if self.count == "macs" else "FLOPs (2 per multiply-add)"
-        if self.convention != "lecture":
+        if self.counting.rules:   # a tool's table, not the ops' own rules
             return f"{unit} under the {self.convention} convention" + ("" if self.bias_flops else
                                                                          ", without the bias add")
         return unit + (" incl. the bias add" if self.bias_flops else " without the bias add")

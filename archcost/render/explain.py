@@ -159,7 +159,7 @@ def explain_layer(report: Report, name: str, units: str = "KB") -> str:
 
 def footer(report: Report, units: str = "KB") -> str:
     c = report.conventions
-    flops = "multiply-adds incl. the bias add" if c.bias_flops else "multiply-adds without the bias add"
+    flops = c.flops_text()
     batch = f"; memory and FLOPs x batch {c.batch}" if c.batch != 1 else ""
     return (f"FLOPs: {flops}; memory: output elements x {c.bytes_per_element} bytes ({c.dtype}); "
             f"{units_note(units)}{batch}")

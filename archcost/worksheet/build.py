@@ -34,6 +34,8 @@ def conventions_text(conv: Conventions, report=None) -> tuple:
     bias = ("plus one bias add per output element (AlexNet conv1: 200,704 x (3x11x11 + 1))" if conv.bias_flops
             else "without the bias add (AlexNet conv1: 200,704 x 3x11x11)")
     lines = [f"Tensors are C x H x W for one image{f', batch {conv.batch}' if conv.batch != 1 else ''}.",
+             *([f"FLOPs are counted as the {conv.convention} convention counts them: "
+                f"{conv.counting.description} ('archcost conventions')."] if conv.counting.rules else []),
              "Output size of a conv or pool: H' = floor((H + 2P - K) / S) + 1: round down when the division "
              "is not whole.",
              f"Memory of a layer: its output elements x {conv.bytes_per_element} bytes ({conv.dtype}) / {conv.kb}; "
