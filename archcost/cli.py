@@ -346,6 +346,31 @@ def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, uni
     write_output(image(fig, kind), output, force)
 
 
+@cli.command()
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "markdown", "json"]))
+def conventions(fmt):
+    """The FLOP counting conventions, op by op: what each tool counts, with its version and function."""
+    from .render.reconcile import render_conventions
+
+    click.echo(render_conventions(fmt), nl=False)
+
+
+@cli.command()
+@click.argument("network")
+@click.option("--input", "input_", metavar="CxHxW", help="Input shape, e.g. 3x160x160 (or 160 for square).")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a spec parameter (repeatable).")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "markdown", "json"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def reconcile(network, input_, settings, fmt, output, force):
+    """NETWORK under every FLOP convention, beside its sources' published figures, each difference itemized."""
+    from .reconcile import reconcile as run
+    from .render.reconcile import render_reconcile
+    from .spec.loader import parse_setting
+
+    write_output(render_reconcile(run(network, input_, dict(parse_setting(s) for s in settings)), fmt), output, force)
+
+
 def main(argv=None):
     cli.main(args=argv, prog_name="archcost")
 

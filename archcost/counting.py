@@ -6,12 +6,13 @@ names those quantities once (:meth:`archcost.ops.base.Op.counts`, beside its rul
 :class:`Convention` is a table from op to a weighted sum of them. The cost pass reads the
 table (:func:`layer_flops`); no pass asks which convention it holds.
 
-A rule is looked up by ``op@call``, ``op``, ``kind@call``, then ``kind`` (``call`` is how the
+A rule is looked up by ``op@call``, ``kind@call``, ``op``, then ``kind`` (``call`` is how the
 reference PyTorch code runs the layer: ``module``, ``functional`` or ``method``, the spec
 attribute ``call``; module by default). An op the table does not name takes its ``default``
 (0 for most tools). An op that names no counts (one added with only ``flops()``) takes the
-convention's fallback: ``weight_ops`` when it has parameters, ``other_ops`` otherwise; merging
-such an op's counts later is a table edit.
+convention's fallback: ``weight_ops`` when it has parameters, ``other_ops`` otherwise, and so
+does an op whose rule (found by its kind) needs a count it does not name (LeNet's ``subsample``
+is a pool without ``inputs``); merging such an op's counts later is a table edit.
 
 Three counts exist for every op: ``rule`` (its own ``flops()`` rule, the lecture's), ``rule_no_bias``
 (the same without the bias add) and ``params`` (its parameter count).
@@ -94,7 +95,7 @@ class Convention:
         """
         if has_counts:
             call = a.get("call") or "module"
-            for key in (f"{op.name}@{call}", op.name, f"{op.kind}@{call}", op.kind):
+            for key in (f"{op.name}@{call}", f"{op.kind}@{call}", op.name, op.kind):
                 found = self.rules.get(key)
                 if found is not None:
                     return found
@@ -116,7 +117,10 @@ def layer_flops(convention: Convention, op, a, ins, out, bias_flops: bool = True
     [2049000, 2048000, 2049000]
     """
     counts = op.counts(a, ins, out) if convention.rules else None
-    rule = convention.rule(op, a, counts is not None, lambda: bool(op.params(a, ins, out)))
+    has_params = lambda: bool(op.params(a, ins, out))  # noqa: E731
+    rule = convention.rule(op, a, counts is not None, has_params)
+    if counts is not None and any(n not in counts and n not in UNIVERSAL for n in rule.weights):
+        rule = convention.rule(op, a, False, has_params)   # the op lacks a count its kind's rule needs
     total, first = 0, True
     for name, weight in rule.weights.items():
         if not weight or name == "bias" and not bias_flops:

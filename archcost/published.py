@@ -6,7 +6,7 @@ network it describes, and one or more figures: ``params``, ``flops`` (with the `
 it is counted in, and ``count: flops`` when the source counts 2 per multiply-add), ``outputs``
 (output elements: a paper's "neurons") or ``shape`` (an output size as printed, ``111x111x96``).
 A figure is written as its source prints it (``"3.8 G"``, ``"9.2M"``, ``"2.7K"``, ``"340,908"``,
-``25557032``); it agrees with ours when they differ by less than one unit of its last printed
+``25557032``; ``"159 Ki"`` where a source's K is 1024, as GoogLeNet's Table 1); it agrees with ours when they differ by less than one unit of its last printed
 digit (sources round or truncate). ``note`` says why ours differs, when it does: a difference
 without a note is shown as unexplained by ``archcost reconcile``.
 
@@ -28,8 +28,8 @@ from .ops.base import suggest
 ENTRY_KEYS = ("source", "network", "layer", "input", "settings", "convention", "count", "note",
               "params", "flops", "outputs", "shape")
 FIGURES = ("params", "flops", "outputs", "shape")
-SCALE = {"": 1, "K": 10**3, "k": 10**3, "M": 10**6, "G": 10**9, "B": 10**9, "T": 10**12}
-_NUMBER = re.compile(r"^\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*([kKMGBT]?)\s*$")
+SCALE = {"": 1, "Ki": 2**10, "K": 10**3, "k": 10**3, "M": 10**6, "G": 10**9, "B": 10**9, "T": 10**12}
+_NUMBER = re.compile(r"^\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(Ki|[kKMGBT]?)\s*$")
 
 
 def figure_value(text) -> tuple[int, int]:
@@ -54,13 +54,23 @@ class Published:
     source: str
     network: str
     figures: Mapping[str, object]
-    layer: str | None = None
+    layer: tuple | None = None   # the table row: these layers and the layers inside them
     input: tuple | None = None
     settings: Mapping = field(default_factory=dict)
     convention: str = "torchvision"
     count: str = "macs"
     note: str = ""
     line: int | None = None
+
+
+def _layers(raw):
+    if raw is None:
+        return None
+    names = raw if isinstance(raw, list) else [raw]
+    if not names or not all(isinstance(n, (str, int)) for n in names):
+        raise ArchcostError(f"published entry's layer {raw!r} is not a layer name or a list of them",
+                            "write e.g. layer: conv1 or layer: [conv2_reduce, conv2]")
+    return tuple(str(n) for n in names)
 
 
 def check_published(raw, params: dict, networks: list, file: str) -> tuple:
@@ -120,6 +130,6 @@ def _entry(entry, params, networks, line, get_convention, count_factors) -> Publ
     if shape is not None and (not isinstance(shape, list) or not all(isinstance(d, int) for d in shape)):
         raise ArchcostError(f"published entry's input {shape!r} is not a list of sizes", "write e.g. input: [3, 288, 288]")
     return Published(source=entry["source"], network=network, figures=MappingProxyType(figures),
-                     layer=None if entry.get("layer") is None else str(entry["layer"]),
+                     layer=_layers(entry.get("layer")),
                      input=None if shape is None else tuple(shape), settings=MappingProxyType(dict(settings)),
                      convention=convention, count=count, note=str(entry.get("note", "")).strip(), line=line)
