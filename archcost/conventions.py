@@ -49,9 +49,9 @@ class Conventions:
         """What the FLOPs column counts, in words: 'multiply-adds incl. the bias add'.
 
         >>> Conventions(convention="fvcore", count="flops").flops_text()
-        'FLOPs (2 per multiply-add) under the fvcore convention'
+        'floating-point operations, 2 per multiply-add under the fvcore convention'
         """
-        unit = "multiply-adds" if self.count == "macs" else "FLOPs (2 per multiply-add)"
+        unit = "multiply-adds" if self.count == "macs" else "floating-point operations, 2 per multiply-add"
         if self.counting.rules:   # a tool's table, not the ops' own rules
             return f"{unit} under the {self.convention} convention" + ("" if self.bias_flops else
                                                                          ", without the bias add")
