@@ -105,6 +105,22 @@ class Convention:
         return self.weight_ops if has_params() else self.other_ops
 
 
+def layer_rule(convention: Convention, op, a, ins, out) -> tuple:
+    """(the rule one layer is counted by, the op's named counts or None).
+
+    >>> from archcost.ops import get_op
+    >>> pool = get_op("globalavgpool")
+    >>> layer_rule(CONVENTIONS["thop"], pool, pool.coerce({"call": "method"}), [(1024, 7, 7)], (1024, 1, 1))[0].why
+    'x.mean() is no module: thop does not see it'
+    """
+    counts = op.counts(a, ins, out) if convention.rules else None
+    has_params = lambda: bool(op.params(a, ins, out))  # noqa: E731
+    rule = convention.rule(op, a, counts is not None, has_params)
+    if counts is not None and any(n not in counts and n not in UNIVERSAL for n in rule.weights):
+        rule = convention.rule(op, a, False, has_params)   # the op lacks a count its kind's rule needs
+    return rule, counts
+
+
 def layer_flops(convention: Convention, op, a, ins, out, bias_flops: bool = True):
     """One layer's count under ``convention``: exact ints, or a worked :class:`~archcost.arith.Term`.
 
@@ -116,11 +132,7 @@ def layer_flops(convention: Convention, op, a, ins, out, bias_flops: bool = True
     >>> [layer_flops(CONVENTIONS[c], fc, a, [(2048,)], (1000,)) for c in ("lecture", "torchvision", "ptflops")]
     [2049000, 2048000, 2049000]
     """
-    counts = op.counts(a, ins, out) if convention.rules else None
-    has_params = lambda: bool(op.params(a, ins, out))  # noqa: E731
-    rule = convention.rule(op, a, counts is not None, has_params)
-    if counts is not None and any(n not in counts and n not in UNIVERSAL for n in rule.weights):
-        rule = convention.rule(op, a, False, has_params)   # the op lacks a count its kind's rule needs
+    rule, counts = layer_rule(convention, op, a, ins, out)
     total, first = 0, True
     for name, weight in rule.weights.items():
         if not weight or name == "bias" and not bias_flops:

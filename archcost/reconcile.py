@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from .counting import CONVENTIONS
+from .counting import CONVENTIONS, layer_rule
 from .published import figure_value
 
 BASE = "torchvision"   # the common core: conv and fc multiply-adds, what papers and model pages count
@@ -107,9 +107,9 @@ def _by_op(report, base, convention) -> tuple:
     out = []
     for key, (n, diff, x) in sums.items():
         op = get_op(x.op)
-        counts = op.counts(x.attrs, x.input_shapes, x.output_shape)
-        rule = convention.rule(op, x.attrs, counts is not None, lambda: bool(x.params))
-        out.append(OpDifference(key, n, diff, rule.text(), rule.why))
+        rule, _ = layer_rule(convention, op, x.attrs, x.input_shapes, x.output_shape)
+        why = f"{rule.why}: {op.doc}" if "rule" in rule.weights else rule.why   # the op's own rule says itself
+        out.append(OpDifference(key, n, diff, rule.text(), why))
     return tuple(sorted(out, key=lambda d: -abs(d.difference)))
 
 

@@ -24,6 +24,7 @@ import json
 from dataclasses import dataclass
 
 from ..arith import Term, fmt, value
+from ..counting import layer_rule
 from ..errors import ArchcostError
 from ..ops import get_op
 from ..ops.base import REQUIRED, show_pair, suggest
@@ -124,6 +125,11 @@ def work(layer: Layer, report: Report, units: str = "KB") -> Working:
                 seen.add(step)
                 lines.append((step[0] or "step", step[1], ""))
         lines.append((label, t.result(), t.value))
+    conv = report.conventions
+    if conv.counting.rules:   # a tool's convention: say which of its rules counted this layer
+        rule, _ = layer_rule(conv.counting, op, layer.attrs, layer.input_shapes, layer.output_shape)
+        notes.append(f"FLOPs under {conv.convention}: {rule.text()} ({rule.why})"
+                     + ("; x 2 for FLOPs" if conv.flop_factor != 1 else ""))
     if op.inplace:
         notes.append("in place: it overwrites its input, so it has no memory of its own")
     return Working(layer.name, layer.op, op.doc, tuple(lines), tuple(notes))

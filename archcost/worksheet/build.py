@@ -34,15 +34,16 @@ def conventions_text(conv: Conventions, report=None) -> tuple:
     bias = ("plus one bias add per output element (AlexNet conv1: 200,704 x (3x11x11 + 1))" if conv.bias_flops
             else "without the bias add (AlexNet conv1: 200,704 x 3x11x11)")
     lines = [f"Tensors are C x H x W for one image{f', batch {conv.batch}' if conv.batch != 1 else ''}.",
-             *([f"FLOPs are counted as the {conv.convention} convention counts them: "
-                f"{conv.counting.description} ('archcost conventions')."] if conv.counting.rules else []),
              "Output size of a conv or pool: H' = floor((H + 2P - K) / S) + 1: round down when the division "
              "is not whole.",
              f"Memory of a layer: its output elements x {conv.bytes_per_element} bytes ({conv.dtype}) / {conv.kb}; "
              f"KB = {conv.kb} bytes. ReLUs run in place: they are folded into the row before them.",
              "Parameters: conv C_out x C_in x K x K + C_out (one bias per filter); FC out x in + out; "
              "pooling and flatten have none.",
-             f"FLOPs are multiply-adds, one per weight used, {bias}. Pooling: output elements x K x K.",
+             f"FLOPs are multiply-adds, one per weight used, {bias}. Pooling: output elements x K x K."
+             if not conv.counting.rules else     # a tool's convention: its rules replace the lecture's
+             f"FLOPs are counted as the {conv.convention} convention counts them: {conv.counting.description}"
+             f" ('archcost conventions' lists its rules op by op).",
              "Rounding: memory in whole KB, parameters in thousands (k), FLOPs in millions (M), halves up "
              "(253.5 -> 254); the exact count is right too."]
     if report is not None:
