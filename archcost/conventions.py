@@ -48,13 +48,14 @@ class Conventions:
     def flops_text(self) -> str:
         """What the FLOPs column counts, in words: 'multiply-adds incl. the bias add'.
 
-        >>> Conventions(convention="fvcore", count="flops").flops_text()
-        'floating-point operations, 2 per multiply-add under the fvcore convention'
+        >>> Conventions(convention="torchvision", count="flops").flops_text()
+        'floating-point operations, 2 per multiply-add under the torchvision convention (not counted: bias adds, batch norm, pooling, activations, adds, SE multiplies)'
         """
         unit = "multiply-adds" if self.count == "macs" else "floating-point operations, 2 per multiply-add"
         if self.counting.rules:   # a tool's table, not the ops' own rules
-            return f"{unit} under the {self.convention} convention" + ("" if self.bias_flops else
-                                                                         ", without the bias add")
+            return (f"{unit} under the {self.convention} convention" + ("" if self.bias_flops else
+                                                                          ", without the bias add")
+                    + f" (not counted: {self.counting.leaves_out})")
         return unit + (" incl. the bias add" if self.bias_flops else " without the bias add")
 
     @property

@@ -153,7 +153,7 @@ _LECTURE = Convention(
     "every op's own rule: multiply-adds incl. the bias add, pooling per window element, batch norm, "
     "LRN, adds and SE multiplies one per element; --no-bias-flops leaves the bias add out (that is "
     "still this convention, not torchvision's or fvcore's figure)",
-    "activations, softmax, dropout, concat, flatten, shuffle, slice: not counted (not multiply-adds)",
+    "activations, softmax, dropout, concat, flatten, shuffle, slice (not multiply-adds)",
     default=_r("the op's own flops() rule", rule=1),
     weight_ops=_r("the op's own flops() rule", rule=1),
     other_ops=_r("the op's own flops() rule", rule=1),
@@ -165,7 +165,7 @@ _TORCHVISION = Convention(
     "= torch.utils.flop_counter.FlopCounterMode / 2",
     "multiply-adds of the convolutions and fully connected layers, without the bias add: what "
     "torchvision's model pages print as GFLOPS and calflops as MACs; the papers' 'FLOPs (multiply-adds)'",
-    "bias adds, batch norm, pooling, activations, adds, SE multiplies: not counted",
+    "bias adds, batch norm, pooling, activations, adds, SE multiplies",
     {"conv": _r("C_in/groups x K_h x K_w per output element (aten.convolution)", macs=1),
      "fc": _r("in x out (aten.addmm / aten.mm)", macs=1)},
     weight_ops=_r("an op with parameters the table does not name: its own rule without the bias add",
@@ -181,7 +181,7 @@ _FVCORE = Convention(
     "average pooling (aten::max_pool2d, aten::avg_pool2d) and x.mean() (aten::mean) have no handle, so "
     "fvcore skips them with an 'unsupported operator' warning: ShuffleNetV2's global pool is x.mean() "
     "and counts 0, Inception-v3's F.avg_pool2d branches count 0",
-    "max pooling, average pooling (not adaptive), x.mean(), activations, adds, multiplies, bias adds: not counted",
+    "max pooling, average pooling (not adaptive), x.mean(), activations, adds, multiplies, bias adds",
     {"conv": _r("aten::_convolution: C_in/groups x K_h x K_w per output, no bias", macs=1),
      "fc": _r("aten::linear / aten::addmm: in x out, no bias", macs=1),
      "batchnorm": _r("aten::batch_norm, eval: 1 per element, 2 with affine", elements=1, affine=1),
@@ -204,7 +204,7 @@ _THOP = Convention(
     "seen: F.adaptive_avg_pool2d (MobileNetV2, DenseNet), F.avg_pool2d (Inception-v3) and x.mean() "
     "count 0; nn.ReLU, ReLU6 and max pools are registered as zero ops; SiLU, Hardswish, Sigmoid "
     "have no hook and count 0",
-    "activations, max pooling, functional pooling, adds, multiplies, bias adds: not counted",
+    "activations, max pooling, functional pooling, adds, multiplies, bias adds",
     {"conv": _r("count_convNd: output elements x C_in/groups x K_h x K_w, no bias", macs=1),
      "fc": _r("count_linear: in_features x output elements, no bias", macs=1),
      "batchnorm": _r("count_normalization: 2 per element, x 2 with affine", elements=2, affine=2),
@@ -230,7 +230,7 @@ _PTFLOPS = Convention(
     "F.hardtanh, not patched), nn.SiLU once (no module hook, but F.silu is patched); Sigmoid, "
     "Hardswish, Hardsigmoid count 0; x + y and x * s are Python operators, not the patched torch.add "
     "/ torch.mul: 0; x.mean() is not patched: 0",
-    "adds, SE multiplies, x.mean(), sigmoid, hard-swish: not counted",
+    "adds, SE multiplies, x.mean(), sigmoid, hard-swish",
     {"conv": _r("conv_flops_counter_hook: multiply-adds + 1 bias add per output", macs=1, bias=1),
      "fc": _r("linear_flops_counter_hook: in x out + out", macs=1, bias=1),
      "batchnorm": _r("bn_flops_counter_hook: 1 per element, x 2 with affine", elements=1, affine=1),
@@ -262,7 +262,7 @@ _TORCHINFO = Convention(
     "positions (its multiply-adds with the bias add); every other module counts its parameter count "
     "once per sample: an nn.Linear its in x out + out multiply-adds, but batch norm 2 x C (gamma and "
     "beta) however large its map, a PReLU its slopes. Modules without parameters count 0",
-    "pooling, activations, adds, multiplies, batch norm's per-element work: not counted",
+    "pooling, activations, adds, multiplies, batch norm's per-element work",
     {"conv": _r("a Conv* module: (weights + biases) x output positions", macs=1, bias=1)},
     default=_r("any other module: its parameter count, once per sample (0 without parameters)", params=1),
     weight_ops=_r("a module with parameters: its parameter count, once per sample", params=1),
