@@ -83,6 +83,7 @@ def render_reconcile(r, fmt: str = "text") -> str:
 def render_conventions(fmt: str = "text") -> str:
     """Every convention: its tool and version, what it counts, its rules op by op, what it leaves out."""
     from ..counting import CONVENTIONS
+    from ..ops import all_ops
 
     if fmt == "json":
         return json.dumps({c.name: {"tool": c.tool, "description": c.description, "leaves_out": c.leaves_out,
@@ -94,6 +95,9 @@ def render_conventions(fmt: str = "text") -> str:
     out = []
     for c in CONVENTIONS.values():
         rows = [[key, rule.text(), rule.why] for key, rule in c.rules.items()]
+        if "rule" in c.default.weights:   # the ops' own rules: list each op with what its rule counts
+            rows += [[name, c.default.text(), op.doc] for name, op in sorted(all_ops().items())
+                     if op.kind != "io" and name not in c.rules]
         rows += [["(any other op)", c.default.text(), c.default.why],
                  ["(op naming no counts, with parameters)", c.weight_ops.text(), c.weight_ops.why],
                  ["(op naming no counts, no parameters)", c.other_ops.text(), c.other_ops.why]]
