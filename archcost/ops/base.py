@@ -191,6 +191,12 @@ class Op:
     def flops(self, a, ins, out, bias_flops=True):
         return 0
 
+    def counts(self, a, ins, out) -> dict | None:
+        """Named counts of one layer (``{"macs": ..., "bias": ...}``) that a FLOP counting
+        convention weighs (:mod:`archcost.counting`). None: the op names none, and every
+        convention but the lecture's uses its fallback for the op (see ``archcost conventions``)."""
+        return None
+
     def cells(self, a) -> dict:
         return {}
 
@@ -200,6 +206,13 @@ class SameShape(Op):
 
     def shape(self, a, ins, warn=lambda message: None):
         return tuple(ins[0])
+
+
+# how the reference PyTorch code runs an activation or a pool: tools that hook nn.Modules (thop,
+# ptflops, torchinfo) see modules only, and ptflops counts a module that calls a patched functional twice
+CALL = Attr("str", None, "how the reference PyTorch code runs it: module (nn.ReLU; the default when unset), "
+            "functional (F.relu) or method (x.mean); only FLOP conventions of module-hooking tools read it",
+            ("module", "functional", "method"))
 
 
 REGISTRY: dict[str, Op] = {}

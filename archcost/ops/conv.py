@@ -113,6 +113,14 @@ class Conv(Op):
             per_output = per_output + 1
         return elements(out) * per_output
 
+    def counts(self, a, ins, out):
+        """macs: the weights' multiply-adds (the rule above without the bias); bias: one add per output."""
+        if a["table"] is not None:
+            macs = elements(out[1:], "output positions") * self.weights(a, ins)
+        else:
+            macs = elements(out) * conv_weights_per_output(a, ins[0][0])
+        return {"macs": macs, "bias": elements(out) if a["bias"] else 0}
+
     def cells(self, a):
         return {"filters": a["out"], "kernel": show_pair(a["kernel"]),
                 "stride": show_pair(a["stride"]), "pad": show_pair(a["pad"])}

@@ -91,3 +91,12 @@ class DeformConv(Conv):
         kh, kw = a["kernel"]
         sampling = step(positions * ins[0][0] * kh * kw * BILINEAR_NEIGHBOURS, "bilinear sampling")
         return offsets + main + sampling
+
+    def counts(self, a, ins, out):
+        """macs and bias: the offset conv's and the main conv's; sampling: the bilinear multiply-adds."""
+        oa = self.offset_branch(a)
+        offsets = super().counts(oa, ins, (oa["out"],) + tuple(out[1:]))
+        main = super().counts(a, ins, out)
+        kh, kw = a["kernel"]
+        sampling = elements(out[1:], "output positions") * ins[0][0] * kh * kw * BILINEAR_NEIGHBOURS
+        return {"macs": offsets["macs"] + main["macs"], "bias": offsets["bias"] + main["bias"], "sampling": sampling}

@@ -52,5 +52,9 @@ class FC(Op):
             per_output = per_output + 1
         return a["out"] * per_output
 
+    def counts(self, a, ins, out):
+        """macs: out x in multiply-adds; bias: one add per output."""
+        return {"macs": a["out"] * elements(ins[0], "inputs"), "bias": a["out"] if a["bias"] else 0}
+
     def cells(self, a):
         return {"filters": a["out"]}

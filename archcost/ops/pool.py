@@ -9,7 +9,11 @@ from __future__ import annotations
 import math
 
 from ..arith import elements, value
-from .base import Attr, Op, need_rank, register, show_pair, spatial
+from .base import CALL, Attr, Op, need_rank, register, show_pair, spatial
+
+
+def pool_counts(window, ins, out) -> dict:
+    return {"window": window, "inputs": elements(ins[0], "input elements"), "outputs": elements(out)}
 
 
 class _WindowPool(Op):
@@ -19,6 +23,7 @@ class _WindowPool(Op):
         "stride": Attr("pair", None, "stride S (default: the kernel size)"),
         "pad": Attr("pad", 0, "padding P per side, [P_h, P_w], or 'same'"),
         "ceil_mode": Attr("bool", False, "round the output size up (Caffe, torchvision's GoogLeNet)"),
+        "call": CALL,
     }
 
     def finish(self, a):
@@ -34,6 +39,10 @@ class _WindowPool(Op):
 
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out) * a["kernel"][0] * a["kernel"][1]
+
+    def counts(self, a, ins, out):
+        """window: the rule above; inputs: the input's elements; outputs: one per output element."""
+        return pool_counts(self.flops(a, ins, out), ins, out)
 
     def cells(self, a):
         return {"kernel": show_pair(a["kernel"]), "stride": show_pair(a["stride"]), "pad": show_pair(a["pad"])}
@@ -56,7 +65,7 @@ class GlobalAvgPool(Op):
     name = "globalavgpool"
     kind = "pool"
     doc = "average of each channel over the whole map: C x H x W -> C x 1 x 1"
-    attrs = {}
+    attrs = {"call": CALL}
 
     def shape(self, a, ins, warn=lambda m: None):
         need_rank(self.name, ins[0], 3)
@@ -65,6 +74,9 @@ class GlobalAvgPool(Op):
     def flops(self, a, ins, out, bias_flops=True):
         # each of the C outputs sums its H x W inputs
         return elements(out) * ins[0][1] * ins[0][2]
+
+    def counts(self, a, ins, out):
+        return pool_counts(self.flops(a, ins, out), ins, out)
 
     def cells(self, a):
         return {"kernel": "global"}
@@ -87,7 +99,7 @@ class AdaptiveAvgPool(Op):
     name = "adaptiveavgpool"
     kind = "pool"
     doc = "average pooling to a fixed output size (torch's AdaptiveAvgPool2d)"
-    attrs = {"size": Attr("pair", doc="output size S or [S_h, S_w]")}
+    attrs = {"size": Attr("pair", doc="output size S or [S_h, S_w]"), "call": CALL}
 
     def shape(self, a, ins, warn=lambda m: None):
         need_rank(self.name, ins[0], 3)
@@ -97,6 +109,9 @@ class AdaptiveAvgPool(Op):
         _, h, w = (value(d) for d in ins[0])
         # the windows may overlap (e.g. 13 -> 6), so add up their real lengths
         return ins[0][0] * _adaptive_total(h, value(a["size"][0])) * _adaptive_total(w, value(a["size"][1]))
+
+    def counts(self, a, ins, out):
+        return pool_counts(self.flops(a, ins, out), ins, out)
 
     def cells(self, a):
         return {"kernel": f"adaptive {show_pair(a['size'])}"}

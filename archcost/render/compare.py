@@ -174,7 +174,7 @@ def describe(nets, units="KB") -> tuple[str, list[str]]:
     same = len({n.part for n in nets}) == 1
     title = ("compare: " + ", ".join(n.label if same else f"{n.label} ({n.part})" for n in nets)
              + (f": {nets[0].part}" if same else ""))
-    flops = "multiply-adds incl. the bias add" if c.bias_flops else "multiply-adds without the bias add"
+    flops = c.flops_text()
     notes = [f"ratios against {nets[0].label}; FLOPs: {flops}; memory: {c.dtype} outputs, {units_note(units)}"
              f"{'; batch ' + str(c.batch) if c.batch != 1 else ''}; "
              "depth = weight layers (conv, fc) on the longest path; stage = output resolution"]

@@ -192,8 +192,7 @@ def render_findings(report, fmt: str = "text", units: str = "KB") -> str:
     """The shares and the three findings of ``report`` in any report format."""
     f = derive(report, units)
     c = report.conventions
-    note = (f"memory: {c.dtype} activations, {units_note(units)}; FLOPs: multiply-adds "
-            f"{'incl.' if c.bias_flops else 'without'} the bias add; thresholds: most = more than {_pct(MOST)}, "
+    note = (f"memory: {c.dtype} activations, {units_note(units)}; FLOPs: {c.flops_text()}; thresholds: most = more than {_pct(MOST)}, "
             f"early = within the first {_pct(EARLY)} of the conv layers")
     if fmt == "json":
         doc = {"network": report.network, "input": list(report.input), "units": units,

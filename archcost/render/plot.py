@@ -57,8 +57,7 @@ def image(fig, fmt: str = "png", dpi: int = 100) -> bytes:
 
 
 def _conventions(c, units) -> str:
-    return (f"memory: {c.dtype} activations in {units} (1024-based); FLOPs: multiply-adds "
-            f"{'incl.' if c.bias_flops else 'without'} the bias add" + (f"; batch {c.batch}" if c.batch != 1 else ""))
+    return (f"memory: {c.dtype} activations in {units} (1024-based); FLOPs: {c.flops_text()}" + (f"; batch {c.batch}" if c.batch != 1 else ""))
 
 
 def layers_figure(report, units: str = "KB"):

@@ -52,7 +52,7 @@ def describe(report: Report) -> str:
 
 def conventions_note(report: Report, all: bool = False) -> str:
     c = report.conventions
-    flops = "multiply-adds incl. the bias add" if c.bias_flops else "multiply-adds without the bias add"
+    flops = c.flops_text()
     batch = f", batch {c.batch}" if c.batch != 1 else ""
     fold = "" if all else "; in-place layers (activations, batch norm, dropout) folded into the row they follow (--all shows them)"
     return (f"FLOPs: {flops}; memory: {c.dtype} outputs ({c.bytes_per_element} bytes), KB = {c.kb} bytes{batch}; "

@@ -52,11 +52,12 @@ from ..errors import ArchcostError
 from ..expr import evaluate, resolve
 from ..ops import REGISTRY, all_ops, get_op
 from ..ops.base import suggest
+from ..published import check_published
 from .yamlread import parse_yaml, read_yaml
 
 DEFAULT_MAX_NODES = 1_000_000
 HEADER_KEYS = ("name", "title", "source", "family", "input", "params", "defaults", "blocks",
-               "layers", "variants", "notes")
+               "layers", "variants", "notes", "published")
 LAYER_KEYS = ("name", "op", "input", "repeat", "when")
 BLOCK_KEYS = ("params", "defaults", "layers", "doc")
 VARIANT_KEYS = ("title", "source", "set", "input", "aliases")
@@ -78,6 +79,7 @@ class Spec:
     layers: list
     variants: dict = field(default_factory=dict)
     notes: str = ""
+    published: tuple = ()   # what the sources print (archcost.published), for `archcost reconcile`
 
     def variant_names(self) -> list[str]:
         return list(self.variants) or [self.name]
@@ -162,7 +164,9 @@ def spec_from_data(data, shown: str = "<spec>") -> Spec:
                 source=str(data.get("source", "")), family=str(data.get("family", data["name"])),
                 file=shown, input=data["input"], params=params, defaults=dict(defaults),
                 blocks=dict(blocks), layers=data["layers"], variants=dict(variants),
-                notes=str(data.get("notes", "")))
+                notes=str(data.get("notes", "")),
+                published=check_published(data.get("published"), params, list(variants) or [str(data["name"])],
+                                          shown))
 
 
 def parse_setting(text: str):

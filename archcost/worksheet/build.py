@@ -40,7 +40,10 @@ def conventions_text(conv: Conventions, report=None) -> tuple:
              f"KB = {conv.kb} bytes. ReLUs run in place: they are folded into the row before them.",
              "Parameters: conv C_out x C_in x K x K + C_out (one bias per filter); FC out x in + out; "
              "pooling and flatten have none.",
-             f"FLOPs are multiply-adds, one per weight used, {bias}. Pooling: output elements x K x K.",
+             f"FLOPs are multiply-adds, one per weight used, {bias}. Pooling: output elements x K x K."
+             if not conv.counting.rules else     # a tool's convention: its rules replace the lecture's
+             f"FLOPs are counted as the {conv.convention} convention counts them: {conv.counting.description}"
+             f" ('archcost conventions' lists its rules op by op).",
              "Rounding: memory in whole KB, parameters in thousands (k), FLOPs in millions (M), halves up "
              "(253.5 -> 254); the exact count is right too."]
     if report is not None:
