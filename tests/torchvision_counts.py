@@ -27,3 +27,22 @@ def shapes_of(report, rename) -> dict:
         if tv is not None:
             out[tv] = tuple(x.output_shape)
     return out
+
+
+def torchvision_shapes(key: str) -> dict:
+    """torchvision 0.28's output shape of every leaf module of a model at one input side,
+    measured with forward hooks (tests/data/torchvision_shapes.json says how)."""
+    import json
+    import os
+    with open(os.path.join(os.path.dirname(__file__), "data", "torchvision_shapes.json")) as fh:
+        return {k: tuple(v) for k, v in json.load(fh)["models"][key].items()}
+
+
+def assert_shapes_equal_torchvision(report, key: str, inside=()) -> None:
+    """Every leaf module torchvision ran has a layer of the same name and output shape, except
+    the modules ``inside`` one of our ops (name patterns: a v2 position-bias MLP)."""
+    import re
+    ours = {x.name: tuple(x.output_shape) for x in report.layers}
+    theirs = {k: v for k, v in torchvision_shapes(key).items() if not any(re.search(p, k) for p in inside)}
+    assert theirs, key
+    assert {k: ours.get(k) for k in theirs} == theirs
