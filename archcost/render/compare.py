@@ -177,7 +177,7 @@ def describe(nets, units="KB") -> tuple[str, list[str]]:
     flops = "multiply-adds incl. the bias add" if c.bias_flops else "multiply-adds without the bias add"
     notes = [f"ratios against {nets[0].label}; FLOPs: {flops}; memory: {c.dtype} outputs, {units_note(units)}"
              f"{'; batch ' + str(c.batch) if c.batch != 1 else ''}; "
-             "depth = weight layers (conv, fc) on the longest path; stage = output resolution"]
+             "depth = weight layers (conv, fc, attention) on the longest path; stage = output resolution"]
     return title, notes
 
 

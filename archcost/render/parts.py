@@ -5,7 +5,7 @@ Definitions (the README's Conventions section states them too):
 - **stage**: the layers whose output has the same spatial size (112, 56, 28, ...); layers with
   a vector output (flatten, fc) form the stage ``vector``; a token sequence of L tokens (ViT's
   encoder) the stage ``L tok``, after the maps;
-- **depth**: weight layers (conv and fc) on the longest path from input to output
+- **depth**: weight layers (conv, fc and attention) on the longest path from input to output
   (VGG-16: 16, GoogLeNet: 22, ResNet-50: 50);
 - **until RES**: every layer before the spatial size first drops below RES;
   **until LAYER**: every layer up to and including LAYER, in the spec's order;
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from ..errors import ArchcostError
 from ..ops.base import suggest
 
-WEIGHT_KINDS = ("conv", "fc")
+WEIGHT_KINDS = ("conv", "fc", "attention")
 PARTS = ("all", "features", "classifier")
 
 
