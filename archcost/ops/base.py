@@ -32,6 +32,19 @@ from ..arith import ceil_div, floor_div, value
 from ..errors import ArchcostError
 
 REQUIRED = object()
+# A layout names a tensor's axes, one letter each: C channels, H and W the map, L tokens, D the
+# token width, N a vector. Shapes are plain tuples; the shapes pass records each output's layout.
+LAYOUTS = {"CHW": "C x H x W", "HWC": "H x W x C (channels last)", "LD": "tokens x dim",
+           "DL": "dim x tokens", "N": "a vector"}
+
+
+def default_layout(rank: int) -> str:
+    """The layout a tensor of this rank has unless an op says otherwise.
+
+    >>> default_layout(3), default_layout(2), default_layout(1), default_layout(4)
+    ('CHW', 'LD', 'N', '')
+    """
+    return {3: "CHW", 2: "LD", 1: "N"}.get(rank, "")
 MAX_SIZE = 2**48        # any one size, stride, padding or count: larger is a typo, not a network
 MAX_ELEMENTS = 2**64    # of one tensor: keeps every count exact and every float finite
 
@@ -150,6 +163,7 @@ class Op:
     attrs: dict[str, Attr] = {}
     inputs: tuple[int, int | None] = (1, 1)   # min and max number of inputs
     inplace: bool = False     # folded into the row of the layer it follows
+    accepts: tuple = ()       # layouts its input may have (LAYOUTS keys); empty: any
 
     def coerce(self, raw: dict) -> MappingProxyType:
         """Check raw attributes against the schema, fill defaults, return them read-only."""
@@ -199,6 +213,11 @@ class Op:
 
     def cells(self, a) -> dict:
         return {}
+
+    def layout(self, a, layouts, out) -> str:
+        """The output's layout: the first input's when the rank is kept, else the rank's default."""
+        first = layouts[0] if layouts else ""
+        return first if len(first) == len(out) else default_layout(len(out))
 
 
 class SameShape(Op):

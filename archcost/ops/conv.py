@@ -53,6 +53,7 @@ COERCE["table"] = _table   # the attribute kind of `table`
 class Conv(Op):
     name = "conv"
     kind = "conv"
+    accepts = ("CHW",)
     doc = "2-D convolution: out filters of kernel K over C_in/groups channels"
     attrs = {
         "out": Attr("size", doc="number of filters (output channels)"),

@@ -18,6 +18,7 @@ def pool_counts(window, ins, out) -> dict:
 
 class _WindowPool(Op):
     kind = "pool"
+    accepts = ("CHW",)
     attrs = {
         "kernel": Attr("pair", doc="window size K or [K_h, K_w]"),
         "stride": Attr("pair", None, "stride S (default: the kernel size)"),
@@ -64,6 +65,7 @@ class AvgPool(_WindowPool):
 class GlobalAvgPool(Op):
     name = "globalavgpool"
     kind = "pool"
+    accepts = ("CHW",)
     doc = "average of each channel over the whole map: C x H x W -> C x 1 x 1"
     attrs = {"call": CALL}
 
@@ -98,6 +100,7 @@ def _adaptive_total(size: int, out: int) -> int:
 class AdaptiveAvgPool(Op):
     name = "adaptiveavgpool"
     kind = "pool"
+    accepts = ("CHW",)
     doc = "average pooling to a fixed output size (torch's AdaptiveAvgPool2d)"
     attrs = {"size": Attr("pair", doc="output size S or [S_h, S_w]"), "call": CALL}
 

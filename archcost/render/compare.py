@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..errors import ArchcostError
 from .formats import emit, num
-from .parts import Budget, budget, part, ratio, ratio_text, reach as reach_, scale_for, stage_label, stages, until as until_
+from .parts import Budget, budget, part, ratio, ratio_text, reach as reach_, scale_for, stage_label, stage_order, stages, until as until_
 from .table import shape_text
 from .units import memory_in, units_note
 
@@ -122,7 +122,7 @@ def _records(nets) -> list[dict]:
         recs.append(_record("total", "", n, n.budget, first, {b: ranks[b][i] for b, _ in BUDGETS}))
     firsts = {k: budget(v) for k, v in stages(nets[0].layers).items()}
     keys = list(dict.fromkeys(k for n in nets for k in stages(n.layers)))
-    keys.sort(key=lambda k: -(k[0] * k[1]) if k else 1)
+    keys.sort(key=stage_order)
     for key in keys:
         for n in nets:
             layers = stages(n.layers).get(key)
@@ -177,7 +177,7 @@ def describe(nets, units="KB") -> tuple[str, list[str]]:
     flops = c.flops_text()
     notes = [f"ratios against {nets[0].label}; FLOPs: {flops}; memory: {c.dtype} outputs, {units_note(units)}"
              f"{'; batch ' + str(c.batch) if c.batch != 1 else ''}; "
-             "depth = weight layers (conv, fc) on the longest path; stage = output resolution"]
+             "depth = weight layers (conv, fc, attention) on the longest path; stage = output resolution"]
     return title, notes
 
 

@@ -21,12 +21,13 @@ parameters, whether global pooling is why (the fc's own rule is run on the map i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..ops import get_op
 from .formats import emit, num
 from .parts import budget, part, side, stage_key, stage_label, stages
 from .table import describe, shape_text
+from .transformer import reasons
 from .units import memory_in, units_note
 
 MOST = 0.5     # "most": more than half
@@ -126,7 +127,7 @@ def _params_finding(report, total):
     share = sum(x.params for x in fc) / total.params if total.params else 0.0
     holds = share > MOST
     claim = "nearly all parameters are in the fully-connected layers"
-    where = ", ".join(x.name for x in fc) or "no fc layer"
+    where = _names(fc) or "no fc layer"
     text = (f"{'holds' if holds else 'does not hold'}: the fc layers ({where}) hold {_pct(share)} of the "
             f"{total.params:,} parameters; threshold: more than {_pct(MOST)}")
     if not holds:
@@ -176,7 +177,10 @@ def derive(report, units: str = "KB") -> Findings:
         shares.append(_share("position", f"classifier ({_names(head)})", head, total))
     for key, layers in stages(report.layers).items():
         shares.append(_share("stage", stage_label(key), layers, total))
-    return Findings(report, tuple(shares), (first, _params_finding(report, total), _flops_finding(report, total)))
+    found = (first, _params_finding(report, total), _flops_finding(report, total))
+    why = reasons(report)   # a transformer's reasons, when it has attention layers
+    found = tuple(replace(x, statement=f"{x.statement}. {why[x.number]}") if x.number in why else x for x in found)
+    return Findings(report, tuple(shares), found)
 
 
 def _table(f: Findings, section: str, units: str) -> tuple[list, list]:

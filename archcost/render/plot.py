@@ -24,7 +24,8 @@ from .units import memory_in
 
 FORMATS = ("png", "svg", "pdf")
 KIND_COLORS = {"conv": "#1f77b4", "pool": "#ff7f0e", "fc": "#2ca02c", "norm": "#9467bd", "merge": "#8c564b",
-               "reshape": "#7f7f7f", "act": "#e377c2", "dropout": "#bcbd22"}
+               "reshape": "#7f7f7f", "act": "#e377c2", "dropout": "#bcbd22",
+               "attention": "#d62728", "token": "#17becf", "matmul": "#ff9896"}
 
 
 def pyplot():
