@@ -261,3 +261,49 @@ def test_the_findings_sheet_shows_the_table_it_asks_about():
     assert "| fc6 " in md and "37,753" in md
     total = next(line for line in md.splitlines() if line.startswith("| total"))
     assert [c.strip() for c in total.split("|")[10:13]] == ["2,339", "61,101", "718"]
+
+
+def test_an_mlp_spec_has_worksheet_variants(tmp_path):
+    # a 784-256-10 MLP (LeCun et al. 1998's MNIST input size): the input keeps its 784, fc1's
+    # width is drawn, the classifier keeps its 10 classes
+    spec = tmp_path / "mlp.yaml"
+    spec.write_text("name: mlp\ninput: [784]\nlayers:\n  - {name: fc1, op: fc, out: 256}\n  - {op: relu}\n"
+                    "  - {name: fc2, op: fc, out: 10}\n")
+    sheets = make_sheets(str(spec), variants=3, seed=1)
+    reps = [s.info for s in sheets]
+    assert all(r["input"] == [784] for r in reps)
+    widths = [s.sections[0].parts[0].rows[0][3] for s in sheets]
+    assert len(set(widths)) == 3 and all(int(w) % 16 == 0 for w in widths)
+    assert all(str(s.sections[0].parts[0].rows[1][3]) == "10" for s in sheets)
+
+
+def test_long_names_in_a_pdf_and_dollars_in_a_plot(tmp_path):
+    name = "block" * 60 + "$\\nosuchcommand$"
+    spec = tmp_path / "odd.yaml"
+    spec.write_text(f'name: odd\ninput: [3, 16, 16]\nlayers:\n  - {{name: "{name}", op: conv, out: 8, kernel: 3}}\n'
+                    '  - {name: "cost in $", op: maxpool, kernel: 2}\n')
+    from archcost.worksheet import worksheet_files
+    if __import__("importlib").util.find_spec("fpdf"):
+        files = worksheet_files(make_sheets(str(spec)), ["pdf"])
+        assert files["worksheet-odd-s0.pdf"][:5] == b"%PDF-"
+    pytest.importorskip("matplotlib")
+    from archcost.render.plot import image, layers_figure
+    fig = layers_figure(archcost.analyze(str(spec)))
+    labels = [t.get_text() for t in fig.axes[-1].get_xticklabels()]
+    assert labels[1] == "cost in \\$" and labels[0].endswith("\\$\\nosuchcommand\\$")
+    assert len(labels[0].replace("\\$", "$")) == 40     # cut to 40 characters, its end kept
+    assert image(fig)[:4] == b"\x89PNG"      # mathtext would fail on \nosuchcommand
+
+
+def test_names_cannot_break_a_table(tmp_path):
+    spec = tmp_path / "names.yaml"
+    spec.write_text('name: names\ninput: [3, 8, 8]\nlayers:\n  - {name: "a|b", op: conv, out: 4, kernel: 3}\n'
+                    '  - {name: "two\\nlines\\u0007", op: maxpool, kernel: 2}\n')
+    from archcost.render.table import render_table
+    r = archcost.analyze(str(spec))
+    md = render_table(r, "markdown")
+    rows = [line for line in md.splitlines() if line.startswith("|")]
+    assert len(rows) == 5 and all(line.count("|") - line.count("\\|") == 13 for line in rows)
+    assert "| a\\|b " in md and "two\\nlines\\x07" in md
+    text = render_table(r, "text")
+    assert "two\\nlines\\x07" in text and "\x07" not in text

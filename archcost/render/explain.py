@@ -24,7 +24,7 @@ import json
 from dataclasses import dataclass
 
 from ..arith import Term, fmt, value
-from ..errors import ArchcostError
+from ..errors import ArchcostError, one_line
 from ..ops import get_op
 from ..ops.base import REQUIRED, show_pair, suggest
 from ..passes.costs import layer_costs
@@ -142,7 +142,7 @@ def _find(report: Report, name: str) -> Layer:
 
 def _text(w: Working) -> str:
     width = max(len(q) for q, _, _ in w.lines) + 2
-    body = [f"{w.layer} ({w.op}): {w.doc}"]
+    body = [one_line(f"{w.layer} ({w.op}): {w.doc}")]
     body += [f"  {q:<{width - 2}}  {text}".rstrip() for q, text, _ in w.lines]
     body += [f"  note: {n}" for n in w.notes]
     return "\n".join(body)

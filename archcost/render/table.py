@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from ..errors import one_line
 from ..report import Report
 from .formats import emit, fixed, num
 from .units import memory_in, units_note
@@ -46,8 +47,10 @@ def layer_cells(x) -> list:
 
 
 def describe(report: Report) -> str:
-    return (f"{report.network}: {report.title}\ninput {shape_text(report.input)}"
-            + (f"; source: {report.source}" if report.source else ""))
+    """The two header lines: the network and its title, the input and the source (each kept to
+    its line: a spec's text may hold line breaks)."""
+    return (one_line(f"{report.network}: {report.title}") + f"\ninput {shape_text(report.input)}"
+            + (one_line(f"; source: {report.source}") if report.source else ""))
 
 
 def conventions_note(report: Report, all: bool = False) -> str:
