@@ -12,10 +12,18 @@ class Input(Op):
     kind = "io"
     doc = "the network's input tensor (not a row of the table)"
     inputs = (0, 0)
-    attrs = {"shape": Attr("sizes", doc="C x H x W (or N)")}
+    attrs = {"shape": Attr("sizes", doc="C x H x W (or N)"),
+             "declared": Attr("sizes", None, "the spec's own shape, when --input replaced it")}
 
     def shape(self, a, ins, warn=lambda m: None):
-        return tuple(a["shape"])
+        shape, spec = tuple(a["shape"]), a["declared"]
+        if spec and len(spec) == len(shape) == 3 and shape[0] != spec[0] and \
+                (shape[2] == spec[0] or shape[2] <= 4 < shape[0]):
+            c, h, w = shape
+            warn(f"the input {c}x{h}x{w} has {c} channels where the spec has {spec[0]}, and its last size {w} "
+                 f"looks like channels: an input is C x H x W (channels first); write {w}x{c}x{h} if that "
+                 "is what you meant")
+        return shape
 
 
 @register
