@@ -16,7 +16,7 @@ class Input(Op):
              "declared": Attr("sizes", None, "the spec's own shape, when --input replaced it")}
 
     def shape(self, a, ins, warn=lambda m: None):
-        shape, spec = tuple(a["shape"]), a["declared"]
+        shape, spec = tuple(a["shape"]), a.get("declared")   # (a sweep sets only the shape)
         if spec and len(spec) == len(shape) == 3 and shape[0] != spec[0] and \
                 (shape[2] == spec[0] or shape[2] <= 4 < shape[0]):
             c, h, w = shape
