@@ -36,13 +36,28 @@ MAX_SIZE = 2**48        # any one size, stride, padding or count: larger is a ty
 MAX_ELEMENTS = 2**64    # of one tensor: keeps every count exact and every float finite
 
 
+# word starts that mean opposite things: a hint never swaps one for the other
+OPPOSITES = (("up", "sub"), ("up", "down"), ("min", "max"), ("avg", "max"), ("in", "out"), ("en", "de"),
+             ("de", "con"), ("pre", "post"), ("first", "last"), ("global", "local"))
+
+
+def _opposed(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return any(a.startswith(x) and b.startswith(y) or a.startswith(y) and b.startswith(x) for x, y in OPPOSITES)
+
+
 def suggest(word: str, choices) -> str:
-    """'did you mean ...?' for the choice nearest to ``word`` (YAML keys may be numbers).
+    """'did you mean ...?' for the choice nearest to ``word`` (YAML keys may be numbers): a near
+    spelling that starts as the word does and does not mean its opposite (:data:`OPPOSITES`).
 
     >>> suggest("kernal", ["kernel", "stride"]), suggest(0, ["out"])
     ("did you mean 'kernel'?", '')
+    >>> suggest("upsample", ["subsample", "maxpool"]), suggest("minpool", ["maxpool"])
+    ('', '')
     """
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    word = str(word)
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=5, cutoff=0.6)
+    close = [c for c in close if c[:1].lower() == word[:1].lower() and not _opposed(word, c)]
     return f"did you mean '{close[0]}'?" if close else ""
 
 
@@ -85,7 +100,7 @@ COERCE: dict[str, Callable[[str, Any], Any]] = {
     "size": lambda n, v: _int(n, v, 1),            # positive integer
     "count": lambda n, v: _int(n, v, 0),           # zero or more
     "pair": lambda n, v: _pair(n, v, 1),           # positive int or [h, w]
-    "pad": lambda n, v: "same" if v == "same" else _pair(n, v, 0),
+    "pad": lambda n, v: "same" if v == "same" else (0, 0) if v == "valid" else _pair(n, v, 0),  # valid: none
     "float": lambda n, v: _float(n, v),
     "bool": lambda n, v: _bool(n, v),
     "str": lambda n, v: _str(n, v),

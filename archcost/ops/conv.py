@@ -59,7 +59,7 @@ class Conv(Op):
         "out": Attr("size", doc="number of filters (output channels)"),
         "kernel": Attr("pair", doc="kernel size K or [K_h, K_w]"),
         "stride": Attr("pair", 1, "stride S"),
-        "pad": Attr("pad", 0, "zero padding P per side, [P_h, P_w], or 'same'"),
+        "pad": Attr("pad", 0, "zero padding P per side, [P_h, P_w], 'same' or 'valid' (= 0)"),
         "dilation": Attr("pair", 1, "dilation D: the kernel spans D x (K - 1) + 1"),
         "groups": Attr("size", 1, "channel groups (C_in for a depthwise conv)"),
         "bias": Attr("bool", True, "one bias per filter"),

@@ -17,7 +17,7 @@ class _WindowPool(Op):
     attrs = {
         "kernel": Attr("pair", doc="window size K or [K_h, K_w]"),
         "stride": Attr("pair", None, "stride S (default: the kernel size)"),
-        "pad": Attr("pad", 0, "padding P per side, [P_h, P_w], or 'same'"),
+        "pad": Attr("pad", 0, "padding P per side, [P_h, P_w], 'same' or 'valid' (= 0)"),
         "ceil_mode": Attr("bool", False, "round the output size up (Caffe, torchvision's GoogLeNet)"),
     }
 

@@ -53,14 +53,17 @@ def describe(report: Report) -> str:
             + (one_line(f"; source: {report.source}") if report.source else ""))
 
 
-def conventions_note(report: Report, all: bool = False) -> str:
+def conventions_note(report: Report, all: bool = False, exact: bool = False) -> str:
     c = report.conventions
     flops = "multiply-adds incl. the bias add" if c.bias_flops else "multiply-adds without the bias add"
     batch = f", batch {c.batch}" if c.batch != 1 else ""
     fold = "" if all else "; in-place layers (activations, batch norm, dropout) folded into the row they follow (--all shows them)"
+    cut = exact and any(round(x.memory_kb, 2) != x.memory_kb for x in report.layers)
+    figures = (f"params and FLOPs: exact counts; memory (KB): "
+               + ("to two decimals (csv and json carry the exact values)" if cut else "exact") if exact else "params (k) = parameters / 1,000, flop (M) = FLOPs / 1,000,000, rounded half up "
+               "(to whole numbers unless a column's total is under 100)")
     return (f"FLOPs: {flops}; memory: {c.dtype} outputs ({c.bytes_per_element} bytes), KB = {c.kb} bytes{batch}; "
-            f"params (k) = parameters / 1,000, flop (M) = FLOPs / 1,000,000, rounded half up "
-            f"(to whole numbers unless a column's total is under 100){fold}")
+            f"{figures}{fold}")
 
 
 def column_decimals(report: Report) -> tuple[int, int, int]:
@@ -105,5 +108,5 @@ def render_table(report: Report, fmt: str = "text", all: bool = False, exact: bo
     body = [layer_cells(x) + cells(x) for x in rows]
     body.append(["total"] + [""] * 8 + cells(t))
     headers = HEADERS[:9] + [f"memory ({units})"] + (["params", "FLOPs"] if exact else HEADERS[10:])
-    notes = [conventions_note(report, all)] + ([units_note(units)] if units != "KB" else [])
+    notes = [conventions_note(report, all, exact)] + ([units_note(units)] if units != "KB" else [])
     return emit(headers, body, fmt, title=describe(report), notes=notes)
