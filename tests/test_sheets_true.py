@@ -15,6 +15,7 @@ import re
 import pytest
 
 import archcost
+from archcost.spec import zoo
 from archcost.worksheet import make_sheets
 from archcost.worksheet.document import Cell, blocks
 from archcost.worksheet.render import render
@@ -38,8 +39,10 @@ class Student:
         (self.headers, self.rows), = [(h, r) for kind, *rest in doc if kind == "table" for h, r in [rest]]
         self.used, self.asked = set(), True
         self.bias_add = self.need("the + 1 being the bias add", "without the bias add") == 0
-        bytes_ = re.search(r"output elements x (\d+) bytes", self.rules)
-        self.bytes = int(bytes_.group(1)) if bytes_ else None
+        bytes_ = re.search(r"output elements(?: x (\d+) \(the batch\))? x (\d+) bytes", self.rules)
+        self.bytes = int(bytes_.group(2)) * int(bytes_.group(1) or 1) if bytes_ else None
+        batch = re.search(r"for a batch of (\d+), \1 times one image's", self.rules)
+        self.batch = int(batch.group(1)) if batch else 1
 
     def need(self, *phrases) -> int:
         """The index of the first phrase the sheet's conventions state (it must state one when the
@@ -70,14 +73,37 @@ class Student:
                 ins = [_shape(cell["C in"], cell["H/W in"])]
             x = ins[0]
             f, k = cell["filters"], cell["kernel"]
-            op = notes[0] if notes and notes[0] in ("add", "concat", "flatten", "lrn", "channel_shuffle",
-                                                    "slice", "softmax") else None
+            op = notes[0] if notes and notes[0] in ("add", "concat", "flatten", "lrn", "channel_shuffle", "slice",
+                                                    "softmax", "mul", "subsample", "rbf", "deform_conv") else None
             groups = next((int(n.split()[1]) for n in notes if n.startswith("groups ")), 1)
             bias = "no bias" not in notes
+            add1 = 1 if bias and self.bias_add else 0
             if not bias:
                 self.need("leaves out the + C_out")
             params = flops = 0
-            if op == "lrn":
+            if op == "mul":
+                self.need("one multiplication per element")
+                shape, flops = x, math.prod(x)
+            elif op == "subsample":      # LeNet-5's S2: a coefficient and a bias per map
+                self.need("parameters 2C (C with 'no bias')")
+                shape = (x[0], *self.window(x, cell, notes))
+                params, flops = x[0] * (2 if bias else 1), math.prod(shape) * (math.prod(_pair(k)) + add1)
+            elif op == "rbf":            # LeNet-5's output: out x in weights, 2 operations per weight
+                self.need("out x in weights, no bias; 2 operations per weight")
+                shape, n_in = (int(f),), math.prod(x)
+                params, flops = int(f) * n_in, 2 * int(f) * n_in
+            elif op == "deform_conv":    # Dai et al. 2017: conv + offset conv + bilinear sampling x 4
+                self.need("its offset conv has 2 x K x K x deform_groups filters over all C_in channels")
+                c_out, (kh, kw) = int(f), _pair(k)
+                shape = (c_out, *self.window(x, cell, notes))
+                dg = next((int(n.split()[1]) for n in notes if n.startswith("deform_groups ")), 1)
+                offsets, off_bias = 2 * kh * kw * dg, "offset conv without bias" not in notes
+                per, full = x[0] // groups * kh * kw, x[0] * kh * kw
+                params = c_out * per + (c_out if bias else 0) + offsets * full + (offsets if off_bias else 0)
+                positions = shape[1] * shape[2]
+                flops = (math.prod(shape) * (per + add1) + positions * offsets * (full + (1 if off_bias and self.bias_add else 0))
+                         + positions * full * 4)
+            elif op == "lrn":
                 self.need("lrn: local response normalisation across `size`")
                 shape, flops = x, math.prod(x) * int(k)
             elif op == "softmax":
@@ -90,6 +116,13 @@ class Student:
                 self.need("channels start .. end-1 of the input")
                 start, _, end = f.partition(":")
                 shape = (int(end or x[0]) - int(start), *x[1:])
+            elif f != "" and k != "" and any(n.startswith("reads ") for n in notes):   # LeNet-5's C3 table
+                self.need("has N x K x K weights + C_out biases")
+                c_out, maps = int(f), next(int(n.split()[1]) for n in notes if n.startswith("reads "))
+                shape = (c_out, *self.window(x, cell, notes))
+                weights = maps * math.prod(_pair(k))
+                params = weights + (c_out if bias else 0)
+                flops = shape[1] * shape[2] * (weights + (c_out if bias and self.bias_add else 0))
             elif f != "" and k != "":                                     # conv
                 self.need("Conv: parameters C_out x C_in x K x K + C_out")
                 c_out, (kh, kw) = int(f), _pair(k)
@@ -98,7 +131,7 @@ class Student:
                 if groups > 1:
                     self.need("C_in / g replaces C_in")
                 params = c_out * per + (c_out if bias else 0)
-                flops = math.prod(shape) * (per + (1 if bias and self.bias_add else 0))
+                flops = math.prod(shape) * (per + add1)
             elif k in ("global",):
                 self.need("FLOPs C x H x W (each output sums its map)")
                 shape, flops = (x[0], 1, 1), math.prod(x)
@@ -136,7 +169,7 @@ class Student:
             if len(shape) == 3:
                 got[f"{name}.hw_out"] = shape[1] if shape[1] == shape[2] else f"{shape[1]}x{shape[2]}"
             got[f"{name}.memory"] = self.bytes and math.prod(shape) * self.bytes / 1024
-            got[f"{name}.params"], got[f"{name}.flops"] = params, flops
+            got[f"{name}.params"], got[f"{name}.flops"] = params, flops * self.batch
         return got
 
     def window(self, x, cell, notes):
@@ -152,10 +185,9 @@ class Student:
         return tuple(sides)
 
 
-# the networks of the lecture (AlexNet, VGG), and the ones whose sheets were unanswerable:
-# ResNet (batch norm folded, no bias), MobileNetV2 (depthwise groups), GoogLeNet (concat, ceil_mode)
-NETWORKS = ["alexnet", "vgg16_bn", "resnet18", "resnet50", "mobilenet_v2", "googlenet", "squeezenet1_0",
-            "densenet121", "shufflenet_v2_x1_0"]
+# every network of the zoo (the lecture's AlexNet and VGG, and the ones whose sheets were
+# unanswerable: ResNet with folded batch norm and no bias, MobileNetV2's depthwise groups, ...)
+NETWORKS = [name for name, _, _ in zoo.entries()]
 
 
 @pytest.mark.parametrize("network", NETWORKS)
@@ -167,6 +199,15 @@ def test_every_blank_follows_from_the_sheet_alone(network):
     assert len(blanks) > 0
     for b in blanks:
         assert got[b.id] == b.exact, (b.id, got[b.id], b.exact)
+
+
+@pytest.mark.parametrize("conventions", [dict(bias_flops=False), dict(dtype="float16", batch=2)])
+def test_sheets_state_their_conventions(conventions):
+    # the torchvision/fvcore count without the bias add, and half precision for a batch of 2
+    for network in ("alexnet", "resnet18", "mobilenet_v2"):
+        sheet = make_sheets(network, **conventions)[0]
+        got = Student(sheet).answers()
+        assert all(got[b.id] == b.exact for b in sheet.blanks()), network
 
 
 def test_mobilenet_v2_depthwise_row():

@@ -74,6 +74,10 @@ class DeformConv(Conv):
                                                 "counted by the conv rule, and the bilinear sampling costs "
                                                 "H' x W' x C_in x K x K x 4 multiply-adds.")]
 
+    def notes(self, a):
+        return super().notes(a) + ((f"deform_groups {a['deform_groups']}",) if a["deform_groups"] != 1 else ()) \
+            + (() if a["offset_bias"] else ("offset conv without bias",))
+
     def shape(self, a, ins, warn=lambda m: None):
         out = super().shape(a, ins, warn)
         c_in, dg = value(ins[0][0]), value(a["deform_groups"])
