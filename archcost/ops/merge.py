@@ -30,8 +30,8 @@ class Concat(Op):
         return (sum(x[0] for x in ins),) + tuple(first[1:])
 
     def rules(self, a, bias_flops=True):
-        return (("concat", "concat: stacks its inputs' channels (C out = the sum of their C, as 'C in' shows "
-                           "them); no parameters, no FLOPs; its output counts as memory."),)
+        return (("concat", "concat: stacks its inputs' channels (C out = the sum of their C); no parameters, "
+                           "no FLOPs; its output counts as memory."),)
 
 
 @register
