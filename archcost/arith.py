@@ -24,22 +24,42 @@ _ATOM, _MUL, _ADD = 3, 2, 1
 
 
 def fmt(value) -> str:
-    """A number as the lectures print it: no '.0', thousands separators from five digits on
-    ('200,704 x 4 / 1024').
+    """A number one way everywhere: thousands separators, no '.0', a fraction as its exact
+    decimal when it has one (every KB of a power-of-two byte count does), else its first four
+    decimals followed by '...' (cut, not rounded: the rounding is a step of its own).
 
-    >>> fmt(200704), fmt(1024), fmt(Fraction(729, 4))
-    ('200,704', '1024', '182.25')
+    >>> fmt(200704), fmt(1024), fmt(Fraction(729, 4)), fmt(Fraction(125, 32)), fmt(Fraction(27, 49))
+    ('200,704', '1,024', '182.25', '3.90625', '0.5510...')
+    >>> fmt(2.5), fmt(-Fraction(3, 2)), fmt(Fraction(10**6 + 1, 2))
+    ('2.5', '-1.5', '500,000.5')
     """
+    if isinstance(value, float):
+        value = Fraction(repr(value)) if math.isfinite(value) else value
     if isinstance(value, Fraction):
         if value.denominator == 1:
             value = value.numerator
         else:
-            value = float(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return fmt(int(value))
-        return f"{value:,.4f}".rstrip("0").rstrip(".")
-    return f"{value:,}" if abs(value) >= 10_000 else f"{value}"
+            return _decimal(value)
+    if isinstance(value, float):   # inf, nan
+        return str(value)
+    return f"{value:,}"
+
+
+def _decimal(q: Fraction) -> str:
+    d, places = q.denominator, 0
+    for p in (2, 5):
+        n = 0
+        while d % p == 0:
+            d //= p
+            n += 1
+        places = max(places, n)
+    exact = d == 1
+    places = places if exact else 4
+    sign, q = ("-" if q < 0 else ""), abs(q)
+    digits = q.numerator * 10**places // q.denominator     # exact when it terminates, cut otherwise
+    whole, frac = divmod(digits, 10**places)
+    frac_text = f"{frac:0{places}d}".rstrip("0") if exact else f"{frac:0{places}d}"
+    return f"{sign}{whole:,}" + (f".{frac_text}" if frac_text else "") + ("" if exact else "...")
 
 
 class Term:

@@ -171,11 +171,12 @@ def list_(family, fmt, output, force):
 
 
 @cli.command()
-def ops():
-    """The registered ops and what each computes."""
-    from .ops import all_ops
+@click.argument("names", nargs=-1)
+def ops(names):
+    """The registered ops and what each computes; with NAMES, each op's attributes, defaults and rules."""
+    from .render.ops import render_ops
 
-    write_output("".join(f"{name:16} {op.kind:8} {op.doc}\n" for name, op in sorted(all_ops().items())), None, False)
+    write_output(render_ops(names), None, False)
 
 
 @cli.command()

@@ -18,7 +18,7 @@ conv1 (conv): 2-D convolution: out filters of kernel K over C_in/groups channels
   input            3x227x227; out 64, kernel 11, stride 4, pad 2
   H', W'           (227 + 2 x 2 - 11) / 4 + 1 = 56
   output elements  64 x 56 x 56 = 200,704
-  memory (KB)      200,704 x 4 / 1024 = 784
+  memory (KB)      200,704 x 4 / 1,024 = 784
   parameters       64 x 3 x 11 x 11 + 64 = 23,296
   FLOPs            200,704 x (3 x 11 x 11 + 1) = 200,704 x 364 = 73,056,256"""
 
@@ -27,7 +27,7 @@ pool1 (maxpool): max pooling over K x K windows
   input            64x56x56; kernel 3, stride 2
   H', W'           floor((56 - 3) / 2 = 26.5) + 1 = 27
   output elements  64 x 27 x 27 = 46,656
-  memory (KB)      46,656 x 4 / 1024 = 182.25
+  memory (KB)      46,656 x 4 / 1,024 = 182.25
   parameters       0
   FLOPs            46,656 x 3 x 3 = 419,904
   note: (56 - 3) / 2 + 1 = 27.5 is not whole along H: floored to 27, so the last 1 input row(s) are never read; \
@@ -57,15 +57,15 @@ def test_conv1_without_the_bias_add():
 def test_fc6_params_and_flops(alexnet):
     # lecture table: fc6 37,753 k parameters = 4096 x 9216 + 4096
     text = explain_layer(alexnet, "fc6")
-    assert "4096 x 9216 + 4096 = 37,752,832" in text
-    assert "4096 x (9216 + 1) = 4096 x 9217 = 37,752,832" in text
+    assert "4,096 x 9,216 + 4,096 = 37,752,832" in text
+    assert "4,096 x (9,216 + 1) = 4,096 x 9,217 = 37,752,832" in text
 
 
 def test_batch_dtype_and_units_show_in_the_working():
     r = archcost.analyze("alexnet", batch=8, dtype="float16")
     text = explain_layer(r, "conv1", units="MB")
     # 200,704 elements x 2 bytes x 8 images / 1024 / 1024 = 3.0625 MB; FLOPs 73,056,256 x 8
-    assert "memory (MB)      200,704 x 2 x 8 / 1024 / 1024 = 3.0625" in text
+    assert "memory (MB)      200,704 x 2 x 8 / 1,024 / 1,024 = 3.0625" in text
     assert "= 584,450,048" in text
 
 
@@ -140,7 +140,7 @@ def test_all_formats_parse_back(alexnet):
     assert lines["FLOPs"]["value"] == 73_056_256 and lines["memory (KB)"]["value"] == 784
     for fmt in ("markdown", "latex", "html"):
         out = render_explain(alexnet, ["conv1"], fmt)
-        assert "200,704 x 4 / 1024 = 784" in out and "23296" in out
+        assert "200,704 x 4 / 1,024 = 784" in out and "23296" in out
 
 
 def test_explain_all_layers_from_the_cli(run):

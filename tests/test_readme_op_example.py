@@ -31,4 +31,4 @@ def test_the_readme_op_example(upsample, spec_file):
     assert r.layer("up").output_shape == (8, 14, 14)
     # conv after it: 4 x 8 x 3 x 3 + 4 = 292 parameters, on 14 x 14 (the upsampled map)
     assert r.layer("conv").params == 292 and r.layer("conv").output_shape == (4, 14, 14)
-    assert "8 x 14 x 14 = 1568" in explain_layer(r, "up")
+    assert "8 x 14 x 14 = 1,568" in explain_layer(r, "up")

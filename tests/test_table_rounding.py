@@ -43,9 +43,8 @@ def test_a_lenet_worksheet_key_has_the_tables_decimals_and_grades_itself(tmp_pat
 
 
 def test_the_worksheet_tells_students_the_decimals():
-    from archcost.conventions import Conventions
-    from archcost.worksheet.build import conventions_text
+    from archcost.worksheet import make_sheets
 
-    text = " ".join(conventions_text(Conventions(), archcost.analyze("lenet5")))
-    assert "2 decimals in flop (M)" in text and "1 decimal in params (k)" in text
-    assert "decimal" not in " ".join(conventions_text(Conventions(), archcost.analyze("alexnet")))
+    text = " ".join(make_sheets("lenet5")[0].conventions)
+    assert "FLOPs in millions (M) to 2 decimals" in text and "parameters in thousands (k) to 1 decimal," in text
+    assert "decimal" not in " ".join(make_sheets("alexnet")[0].conventions)

@@ -29,7 +29,7 @@ def test_explain_works_memory_out_in_the_unit_asked_for():
     doc = json.loads(render_explain(r, ["conv1"], "json", units="MB"))
     line = next(x for x in doc["layers"][0]["lines"] if x["quantity"] == "memory (MB)")
     # 200,704 x 2 bytes x 2 images / 1024 / 1024
-    assert line["working"] == "200,704 x 2 x 2 / 1024 / 1024 = 0.7656" and line["value"] == 0.765625
+    assert line["working"] == "200,704 x 2 x 2 / 1,024 / 1,024 = 0.765625" and line["value"] == 0.765625
     assert "MB = 1024 x 1024 bytes" in render_explain(r, ["conv1"], units="MB")
 
 

@@ -21,6 +21,10 @@ class _Elementwise(SameShape):
         """elements: one per output element (what tools that count activations count)."""
         return {"elements": elements(out)}
 
+    def rules(self, a, bias_flops=True):
+        return (("inplace", "Activations (ReLU and the like) and dropout run in place: folded into the row "
+                            "before them, with no memory, parameters or FLOPs of their own."),)
+
 
 ACTIVATIONS = {
     "relu": "max(0, x)",
@@ -48,6 +52,10 @@ class PReLU(_Elementwise):
 
     def params(self, a, ins, out):
         return 1 if a["shared"] else ins[0][0]
+
+    def rules(self, a, bias_flops=True):
+        return super().rules(a, bias_flops) + (("prelu", "PReLU ('+ prelu' in a row's notes) adds one learned "
+                                                          "slope per channel (C parameters; 1 when shared)."),)
 
 
 @register

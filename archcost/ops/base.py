@@ -49,15 +49,30 @@ MAX_SIZE = 2**48        # any one size, stride, padding or count: larger is a ty
 MAX_ELEMENTS = 2**64    # of one tensor: keeps every count exact and every float finite
 
 
+# word starts that mean opposite things: a hint never swaps one for the other
+OPPOSITES = (("up", "sub"), ("up", "down"), ("min", "max"), ("avg", "max"), ("in", "out"), ("en", "de"),
+             ("de", "con"), ("pre", "post"), ("first", "last"), ("global", "local"))
+
+
+def _opposed(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return any(a.startswith(x) and b.startswith(y) or a.startswith(y) and b.startswith(x) for x, y in OPPOSITES)
+
+
 def suggest(word: str, choices, n: int = 1) -> str:
-    """'did you mean ...?' for the (up to ``n``) choices nearest to ``word`` (YAML keys may be numbers).
+    """'did you mean ...?' for the (up to ``n``) choices nearest to ``word`` (YAML keys may be numbers):
+    near spellings that start as the word does and do not mean its opposite (:data:`OPPOSITES`).
 
     >>> suggest("kernal", ["kernel", "stride"]), suggest(0, ["out"])
     ("did you mean 'kernel'?", '')
+    >>> suggest("upsample", ["subsample", "maxpool"]), suggest("minpool", ["maxpool"])
+    ('', '')
     >>> suggest("conv", ["conv1", "pool1", "conv12"], n=3)
     "did you mean 'conv1' or 'conv12'?"
     """
-    close = [f"'{c}'" for c in difflib.get_close_matches(str(word), [str(c) for c in choices], n=n, cutoff=0.6)]
+    word = str(word)
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=n + 4, cutoff=0.6)
+    close = [f"'{c}'" for c in close if c[:1].lower() == word[:1].lower() and not _opposed(word, c)][:n]
     return f"did you mean {' or '.join([', '.join(close[:-1]), close[-1]] if len(close) > 1 else close)}?" \
         if close else ""
 
@@ -101,7 +116,7 @@ COERCE: dict[str, Callable[[str, Any], Any]] = {
     "size": lambda n, v: _int(n, v, 1),            # positive integer
     "count": lambda n, v: _int(n, v, 0),           # zero or more
     "pair": lambda n, v: _pair(n, v, 1),           # positive int or [h, w]
-    "pad": lambda n, v: "same" if v == "same" else _pair(n, v, 0),
+    "pad": lambda n, v: "same" if v == "same" else (0, 0) if v == "valid" else _pair(n, v, 0),  # valid: none
     "float": lambda n, v: _float(n, v),
     "bool": lambda n, v: _bool(n, v),
     "str": lambda n, v: _str(n, v),
@@ -219,6 +234,15 @@ class Op:
         first = layouts[0] if layouts else ""
         return first if len(first) == len(out) else default_layout(len(out))
 
+    # what a worksheet tells a student who counts by hand: see archcost/worksheet/rules.py
+    def rules(self, a, bias_flops=True) -> tuple:
+        """(key, sentence) pairs: how to count this layer. A sheet states each key once."""
+        return ((self.name, f"{self.name}: {self.doc}."),)
+
+    def notes(self, a) -> tuple:
+        """What the counts use that the table's columns do not show ('groups 32', 'no bias')."""
+        return ()
+
 
 class SameShape(Op):
     """An op whose output has its (first) input's shape: activations, normalisations, dropout."""
@@ -328,6 +352,38 @@ def spatial(a, h, w, warn, ceil_mode=False):
                  f"{'row' if axis == 'H' else 'column'}(s) are never read; choose a size, "
                  f"kernel, stride or padding that divides exactly")
     return outs[0], outs[1]
+
+
+def window_rules(a) -> list:
+    """The output-size rules a windowed layer (conv, pool) needs, as :meth:`Op.rules` pairs."""
+    out = [("window", "Output size of a conv or pool: H' = floor((H + 2P - K) / S) + 1, the same for W: "
+                      "round down when the division is not whole.")]
+    if any(isinstance(a.get(k), tuple) and a[k][0] != a[k][1] for k in ("kernel", "stride", "pad")):
+        out.append(("window.rect", "A kernel, stride or pad written AxB is A along H and B along W "
+                                   "(a kernel AxB has A x B weights per channel where the rules say K x K)."))
+    if a.get("pad") == "same":
+        out.append(("window.same", "Pad 'same': the output side is ceil(H / S); the padding is whatever that "
+                                   "takes (the extra pixel at the end)."))
+    if a.get("dilation", (1, 1)) != (1, 1):
+        out.append(("window.dilation", "A layer marked 'dilation D' spreads its kernel over D x (K - 1) + 1 "
+                                       "pixels: use that span for K in the output size (its weights stay K x K)."))
+    if a.get("ceil_mode"):
+        out.append(("window.ceil", "A pool marked 'ceil_mode' rounds the output size up instead of down "
+                                   "(unless its last window would start in the padding)."))
+    return out
+
+
+def window_notes(a) -> tuple:
+    """The notes of a windowed layer the table's columns do not show."""
+    d = a.get("dilation", (1, 1))
+    return ((f"dilation {show_pair(d)}",) if d != (1, 1) else ()) + (("ceil_mode",) if a.get("ceil_mode") else ())
+
+
+def bias_rule(bias_flops: bool) -> tuple:
+    """The rule of layers marked 'no bias' (conv, fc)."""
+    return ("nobias", "A layer without biases ('no bias' in a table's notes) leaves out the + C_out "
+                      "(+ out for an FC)"
+                      + (" and its + 1 bias add per output element." if bias_flops else "."))
 
 
 def show_pair(p):

@@ -35,7 +35,7 @@ and no bias: out x in parameters. FLOPs: 2 per weight, the subtraction
 from __future__ import annotations
 
 from ..arith import elements
-from .base import Attr, Op, register
+from .base import Attr, Op, bias_rule, register, window_rules
 from .pool import _WindowPool
 
 SUBTRACT_AND_SQUARE = 2   # operations per RBF weight: x - w, then a multiply-add
@@ -51,6 +51,13 @@ class Subsample(_WindowPool):
         "kernel": Attr("pair", 2, "window size K or [K_h, K_w] (LeNet-5: 2)"),
         "bias": Attr("bool", True, "one trainable bias per map (besides its coefficient)"),
     }
+
+    def rules(self, a, bias_flops=True):
+        return window_rules(a) + [(self.name, f"{self.name}: {self.doc}; parameters 2C (C with 'no bias').")] \
+            + ([bias_rule(bias_flops)] if not a["bias"] else [])
+
+    def notes(self, a):
+        return super().notes(a) + (() if a["bias"] else ("no bias",))
 
     def params(self, a, ins, out):
         maps = ins[0][0]

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from ..arith import elements, floor_div
 from ..errors import ArchcostError
-from .base import COERCE, Attr, Op, need_rank, register, show_pair, spatial
+from .base import (COERCE, Attr, Op, bias_rule, need_rank, register, show_pair, spatial, window_notes,
+                   window_rules)
 
 
 def conv_weights_per_output(a, c_in):
@@ -59,7 +60,7 @@ class Conv(Op):
         "out": Attr("size", doc="number of filters (output channels)"),
         "kernel": Attr("pair", doc="kernel size K or [K_h, K_w]"),
         "stride": Attr("pair", 1, "stride S"),
-        "pad": Attr("pad", 0, "zero padding P per side, [P_h, P_w], or 'same'"),
+        "pad": Attr("pad", 0, "zero padding P per side, [P_h, P_w], 'same' or 'valid' (= 0)"),
         "dilation": Attr("pair", 1, "dilation D: the kernel spans D x (K - 1) + 1"),
         "groups": Attr("size", 1, "channel groups (C_in for a depthwise conv)"),
         "bias": Attr("bool", True, "one bias per filter"),
@@ -121,6 +122,29 @@ class Conv(Op):
         else:
             macs = elements(out) * conv_weights_per_output(a, ins[0][0])
         return {"macs": macs, "bias": elements(out) if a["bias"] else 0}
+
+    def rules(self, a, bias_flops=True):
+        add = " + 1" if bias_flops else ""
+        if a["table"] is not None:
+            out = [("conv.table", "A conv with a connection table ('reads N maps' in its notes: N maps over all "
+                                  "its filters) has N x K x K weights + C_out biases, and H' x W' x (N x K x K"
+                                  + (" + C_out" if bias_flops else "") + ") FLOPs.")]
+        else:
+            out = [("conv", "Conv: parameters C_out x C_in x K x K + C_out (one bias per filter); FLOPs are "
+                            f"output elements x (C_in x K x K{add})"
+                            + (", the + 1 being the bias add." if bias_flops else ", without the bias add."))]
+        if a["groups"] > 1:
+            out.append(("conv.groups", "A conv marked 'groups g' splits its channels into g groups: each filter "
+                                       "sees C_in / g channels, so C_in / g replaces C_in in its parameters and "
+                                       "FLOPs (a depthwise conv: g = C_in)."))
+        if not a["bias"]:
+            out.append(bias_rule(bias_flops))
+        return window_rules(a) + out
+
+    def notes(self, a):
+        table = (f"reads {sum(map(len, a['table']))} maps",) if a["table"] is not None else ()
+        groups = (f"groups {a['groups']}",) if a["groups"] > 1 else ()
+        return table + groups + (() if a["bias"] else ("no bias",)) + window_notes(a)
 
     def cells(self, a):
         return {"filters": a["out"], "kernel": show_pair(a["kernel"]),

@@ -68,6 +68,16 @@ class DeformConv(Conv):
         filters = step(2 * kh * kw * a["deform_groups"], "offset filters")
         return {**a, "out": filters, "groups": 1, "table": None, "bias": a["offset_bias"]}
 
+    def rules(self, a, bias_flops=True):
+        return super().rules(a, bias_flops) + [(self.name, f"{self.name}: {self.doc}; its offset conv has "
+                                                "2 x K x K x deform_groups filters over all C_in channels, "
+                                                "counted by the conv rule, and the bilinear sampling costs "
+                                                "H' x W' x C_in x K x K x 4 multiply-adds.")]
+
+    def notes(self, a):
+        return super().notes(a) + ((f"deform_groups {a['deform_groups']}",) if a["deform_groups"] != 1 else ()) \
+            + (() if a["offset_bias"] else ("offset conv without bias",))
+
     def shape(self, a, ins, warn=lambda m: None):
         out = super().shape(a, ins, warn)
         c_in, dg = value(ins[0][0]), value(a["deform_groups"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..arith import elements, prod
-from .base import Attr, Op, register
+from .base import Attr, Op, bias_rule, register
 
 
 @register
@@ -12,10 +12,18 @@ class Input(Op):
     kind = "io"
     doc = "the network's input tensor (not a row of the table)"
     inputs = (0, 0)
-    attrs = {"shape": Attr("sizes", doc="C x H x W (or N)")}
+    attrs = {"shape": Attr("sizes", doc="C x H x W (or N)"),
+             "declared": Attr("sizes", None, "the spec's own shape, when --input replaced it")}
 
     def shape(self, a, ins, warn=lambda m: None):
-        return tuple(a["shape"])
+        shape, spec = tuple(a["shape"]), a.get("declared")   # (a sweep sets only the shape)
+        if spec and len(spec) == len(shape) == 3 and shape[0] != spec[0] and \
+                (shape[2] == spec[0] or shape[2] <= 4 < shape[0]):
+            c, h, w = shape
+            warn(f"the input {c}x{h}x{w} has {c} channels where the spec has {spec[0]}, and its last size {w} "
+                 f"looks like channels: an input is C x H x W (channels first); write {w}x{c}x{h} if that "
+                 "is what you meant")
+        return shape
 
 
 @register
@@ -27,6 +35,10 @@ class Flatten(Op):
 
     def shape(self, a, ins, warn=lambda m: None):
         return (prod(ins[0]),)
+
+    def rules(self, a, bias_flops=True):
+        return (("flatten", "Flatten: C x H x W -> a vector of C x H x W elements (shown as its C out); no "
+                            "parameters, no FLOPs; its output counts as memory."),)
 
 
 @register
@@ -55,6 +67,16 @@ class FC(Op):
     def counts(self, a, ins, out):
         """macs: out x in multiply-adds; bias: one add per output."""
         return {"macs": a["out"] * elements(ins[0], "inputs"), "bias": a["out"] if a["bias"] else 0}
+
+    def rules(self, a, bias_flops=True):
+        add = " + 1" if bias_flops else ""
+        return (("fc", "FC (filters = its outputs): parameters out x in + out, in being every input element "
+                       f"(C x H x W of a map); FLOPs out x (in{add})"
+                       + (", the + 1 being the bias add." if bias_flops else ", without the bias add.")),) \
+            + (() if a["bias"] else (bias_rule(bias_flops),))
+
+    def notes(self, a):
+        return () if a["bias"] else ("no bias",)
 
     def cells(self, a):
         return {"filters": a["out"]}

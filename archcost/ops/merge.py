@@ -29,6 +29,10 @@ class Concat(Op):
                     "fix the branches' strides or padding so their outputs line up")
         return (sum(x[0] for x in ins),) + tuple(first[1:])
 
+    def rules(self, a, bias_flops=True):
+        return (("concat", "concat: stacks its inputs' channels (C out = the sum of their C); no parameters, "
+                           "no FLOPs; its output counts as memory."),)
+
 
 @register
 class Add(Op):
@@ -50,6 +54,10 @@ class Add(Op):
     def counts(self, a, ins, out):
         """additions: the rule above (tools that trace x + y see it; module hooks do not)."""
         return {"additions": self.flops(a, ins, out)}
+
+    def rules(self, a, bias_flops=True):
+        return (("add", "add: the sum of its inputs (named in its notes), same shape out; no parameters; one "
+                        "addition per element per extra input (C x H x W for two inputs)."),)
 
 
 @register

@@ -9,7 +9,8 @@ from __future__ import annotations
 import math
 
 from ..arith import elements, value
-from .base import CALL, Attr, Op, need_rank, register, show_pair, spatial
+from .base import (CALL, Attr, Op, need_rank, register, show_pair, spatial, window_notes,
+                   window_rules)
 
 
 def pool_counts(window, ins, out) -> dict:
@@ -22,7 +23,7 @@ class _WindowPool(Op):
     attrs = {
         "kernel": Attr("pair", doc="window size K or [K_h, K_w]"),
         "stride": Attr("pair", None, "stride S (default: the kernel size)"),
-        "pad": Attr("pad", 0, "padding P per side, [P_h, P_w], or 'same'"),
+        "pad": Attr("pad", 0, "padding P per side, [P_h, P_w], 'same' or 'valid' (= 0)"),
         "ceil_mode": Attr("bool", False, "round the output size up (Caffe, torchvision's GoogLeNet)"),
         "call": CALL,
     }
@@ -44,6 +45,13 @@ class _WindowPool(Op):
     def counts(self, a, ins, out):
         """window: the rule above; inputs: the input's elements; outputs: one per output element."""
         return pool_counts(self.flops(a, ins, out), ins, out)
+
+    def rules(self, a, bias_flops=True):
+        return window_rules(a) + [("pool", "Pooling (max or average): no parameters; FLOPs are output elements "
+                                           "x K x K (one operation per input of each window).")]
+
+    def notes(self, a):
+        return window_notes(a)
 
     def cells(self, a):
         return {"kernel": show_pair(a["kernel"]), "stride": show_pair(a["stride"]), "pad": show_pair(a["pad"])}
@@ -80,6 +88,10 @@ class GlobalAvgPool(Op):
     def counts(self, a, ins, out):
         return pool_counts(self.flops(a, ins, out), ins, out)
 
+    def rules(self, a, bias_flops=True):
+        return ((self.name, "Global average pool (kernel 'global'): C x H x W -> C x 1 x 1; no parameters; "
+                            "FLOPs C x H x W (each output sums its map)."),)
+
     def cells(self, a):
         return {"kernel": "global"}
 
@@ -115,6 +127,11 @@ class AdaptiveAvgPool(Op):
 
     def counts(self, a, ins, out):
         return pool_counts(self.flops(a, ins, out), ins, out)
+
+    def rules(self, a, bias_flops=True):
+        return ((self.name, "Adaptive average pool (kernel 'adaptive S'): C x H x W -> C x S x S; no parameters; "
+                            "FLOPs C x (H + S - gcd(H, S)) x (W + S - gcd(W, S)), the total area of its windows "
+                            "(C x H x W when S divides H and W)."),)
 
     def cells(self, a):
         return {"kernel": f"adaptive {show_pair(a['size'])}"}

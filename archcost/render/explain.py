@@ -13,7 +13,7 @@ conv1 (conv): 2-D convolution: out filters of kernel K over C_in/groups channels
   input            3x227x227; out 64, kernel 11, stride 4, pad 2
   H', W'           (227 + 2 x 2 - 11) / 4 + 1 = 56
   output elements  64 x 56 x 56 = 200,704
-  memory (KB)      200,704 x 4 / 1024 = 784
+  memory (KB)      200,704 x 4 / 1,024 = 784
   parameters       64 x 3 x 11 x 11 + 64 = 23,296
   FLOPs            200,704 x (3 x 11 x 11 + 1) = 200,704 x 364 = 73,056,256
 """
@@ -25,13 +25,13 @@ from dataclasses import dataclass
 
 from ..arith import Term, fmt, value
 from ..counting import layer_rule
-from ..errors import ArchcostError
+from ..errors import ArchcostError, one_line
 from ..ops import get_op
 from ..ops.base import REQUIRED, show_pair
 from ..passes.costs import layer_costs
 from ..report import Layer, Report
 from .formats import emit
-from .table import describe, shape_text
+from .table import describe
 from .units import memory_term, units_note
 
 HEADERS = ["layer", "quantity", "working", "value"]
@@ -78,7 +78,8 @@ def _attr_text(op, attrs) -> str:
         v = attrs.get(key)
         default = None if spec.default is REQUIRED else spec.coerce(key, spec.default)
         if spec.default is REQUIRED or v != default:
-            shown.append(f"{key} {str(v).lower() if isinstance(v, bool) else show_pair(v)}")
+            v = str(v).lower() if isinstance(v, bool) else show_pair(v)
+            shown.append(f"{key} {fmt(v) if isinstance(v, int) else v}")
     return ", ".join(shown)
 
 
@@ -113,7 +114,7 @@ def work(layer: Layer, report: Report, units: str = "KB") -> Working:
     ins = [_atoms(s) for s in layer.input_shapes]
     notes: list[str] = []
     out = op.shape(a, ins, notes.append)
-    lines = [("input", "; ".join(filter(None, [", ".join(shape_text(s) for s in layer.input_shapes),
+    lines = [("input", "; ".join(filter(None, [", ".join("x".join(map(fmt, s)) for s in layer.input_shapes),
                                                  _attr_text(op, layer.attrs)])), "")]
     lines += _shape_lines(out)
     params, flops, memory = layer_costs(op, a, ins, _atoms(out), report.conventions)
@@ -141,7 +142,7 @@ def _find(report: Report, name: str) -> Layer:
 
 def _text(w: Working) -> str:
     width = max(len(q) for q, _, _ in w.lines) + 2
-    body = [f"{w.layer} ({w.op}): {w.doc}"]
+    body = [one_line(f"{w.layer} ({w.op}): {w.doc}")]
     body += [f"  {q:<{width - 2}}  {text}".rstrip() for q, text, _ in w.lines]
     body += [f"  note: {n}" for n in w.notes]
     return "\n".join(body)
@@ -171,10 +172,10 @@ def render_explain(report: Report, names=(), fmt: str = "text", units: str = "KB
     >>> import archcost
     >>> print(render_explain(archcost.analyze("alexnet"), ["fc8"], "csv"), end="")
     layer,quantity,working,value
-    fc8,input,4096; out 1000,
-    fc8,memory (KB),1000 x 4 / 1024 = 3.9062,3.90625
-    fc8,parameters,"1000 x 4096 + 1000 = 4,097,000",4097000
-    fc8,FLOPs,"1000 x (4096 + 1) = 1000 x 4097 = 4,097,000",4097000
+    fc8,input,"4,096; out 1,000",
+    fc8,memory (KB),"1,000 x 4 / 1,024 = 3.90625",3.90625
+    fc8,parameters,"1,000 x 4,096 + 1,000 = 4,097,000",4097000
+    fc8,FLOPs,"1,000 x (4,096 + 1) = 1,000 x 4,097 = 4,097,000",4097000
     """
     layers = [_find(report, n) for n in names] if names else list(report.layers)
     works = [work(x, report, units) for x in layers]

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
+from ..errors import one_line
 from ..ops import get_op
 from .formats import emit, num
 from .parts import budget, part, side, stage_key, stage_label, stages
@@ -215,7 +216,7 @@ def render_findings(report, fmt: str = "text", units: str = "KB") -> str:
               for x in f.findings]
     out = [emit(["finding", "verdict", "share", "the numbers"], claims, fmt, title=describe(report))]
     if fmt == "text":   # one finding per paragraph reads better than a wide table
-        out = [describe(report) + "\n\n" + "\n\n".join(f"{x.number}. {x.claim.capitalize()}: {x.statement}."
+        out = [describe(report) + "\n\n" + "\n\n".join(one_line(f"{x.number}. {x.claim.capitalize()}: {x.statement}.")
                                                         for x in f.findings) + "\n"]
     for section, title in (("kind", "by op kind"), ("position", "by position"), ("stage", "by stage")):
         out.append(emit(*_table(f, section, units), fmt, title=title, notes=[note] if section == "stage" else ()))

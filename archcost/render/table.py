@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from ..errors import one_line
 from ..report import Report
 from .formats import emit, fixed, num
 from .units import memory_in, units_note
@@ -75,18 +76,23 @@ def headers_for(report: Report) -> list:
 
 
 def describe(report: Report) -> str:
-    return (f"{report.network}: {report.title}\ninput {shape_text(report.input)}"
-            + (f"; source: {report.source}" if report.source else ""))
+    """The two header lines: the network and its title, the input and the source (each kept to
+    its line: a spec's text may hold line breaks)."""
+    return (one_line(f"{report.network}: {report.title}") + f"\ninput {shape_text(report.input)}"
+            + (one_line(f"; source: {report.source}") if report.source else ""))
 
 
-def conventions_note(report: Report, all: bool = False) -> str:
+def conventions_note(report: Report, all: bool = False, exact: bool = False) -> str:
     c = report.conventions
     flops = c.flops_text()
     batch = f", batch {c.batch}" if c.batch != 1 else ""
     fold = "" if all else "; in-place layers (activations, batch norm, dropout) folded into the row they follow (--all shows them)"
+    cut = exact and any(round(x.memory_kb, 2) != x.memory_kb for x in report.layers)
+    figures = (f"params and FLOPs: exact counts; memory (KB): "
+               + ("to two decimals (csv and json carry the exact values)" if cut else "exact") if exact else "params (k) = parameters / 1,000, flop (M) = FLOPs / 1,000,000, rounded half up "
+               "(to whole numbers unless a column's total is under 100)")
     return (f"FLOPs: {flops}; memory: {c.dtype} outputs ({c.bytes_per_element} bytes), KB = {c.kb} bytes{batch}; "
-            f"params (k) = parameters / 1,000, flop (M) = FLOPs / 1,000,000, rounded half up "
-            f"(to whole numbers unless a column's total is under 100){fold}")
+            f"{figures}{fold}")
 
 
 def column_decimals(report: Report) -> tuple[int, int, int]:
@@ -131,5 +137,5 @@ def render_table(report: Report, fmt: str = "text", all: bool = False, exact: bo
     body = [layer_cells(x) + cells(x) for x in rows]
     body.append(["total"] + [""] * 8 + cells(t))
     headers = headers_for(report)[:9] + [f"memory ({units})"] + (["params", "FLOPs"] if exact else HEADERS[10:])
-    notes = [conventions_note(report, all)] + ([units_note(units)] if units != "KB" else [])
+    notes = [conventions_note(report, all, exact)] + ([units_note(units)] if units != "KB" else [])
     return emit(headers, body, fmt, title=describe(report), notes=notes)

@@ -22,7 +22,7 @@ def memory_in(kb, units: str = "KB"):
 
 
 def memory_term(kb, units: str = "KB"):
-    """Like :func:`memory_in`, on a worked term ('200,704 x 4 / 1024 / 1024' for MB)."""
+    """Like :func:`memory_in`, on a worked term ('200,704 x 4 / 1,024 / 1,024' for MB)."""
     for _ in range(STEPS[units]):
         kb = kb / Term(1024)
     return kb

@@ -17,8 +17,6 @@ import random
 from .. import __version__
 from ..conventions import Conventions
 from ..errors import ArchcostError
-from ..ops import get_op
-from ..render.table import column_decimals
 from ..ops.base import suggest
 from .exercises import EXERCISES, Context
 from .model import Sheet
@@ -26,36 +24,19 @@ from .render import EXTENSIONS, FORMATS, render
 
 KEY_FORMAT = "archcost worksheet key"
 ANSWER_COLUMNS = ["variant", "n", "cell", "question", "unit", "answer"]
-_PLAIN_OPS = {"input", "conv", "maxpool", "avgpool", "fc", "flatten", "relu"}   # the conventions cover these
 
 
-def conventions_text(conv: Conventions, report=None) -> tuple:
-    """The rules the student must count by, from the sheet's conventions (and its network's ops)."""
-    bias = ("plus one bias add per output element (AlexNet conv1: 200,704 x (3x11x11 + 1))" if conv.bias_flops
-            else "without the bias add (AlexNet conv1: 200,704 x 3x11x11)")
-    lines = [f"Tensors are C x H x W for one image{f', batch {conv.batch}' if conv.batch != 1 else ''}.",
-             "Output size of a conv or pool: H' = floor((H + 2P - K) / S) + 1: round down when the division "
-             "is not whole.",
-             f"Memory of a layer: its output elements x {conv.bytes_per_element} bytes ({conv.dtype}) / {conv.kb}; "
-             f"KB = {conv.kb} bytes. ReLUs run in place: they are folded into the row before them.",
-             "Parameters: conv C_out x C_in x K x K + C_out (one bias per filter); FC out x in + out; "
-             "pooling and flatten have none.",
-             f"FLOPs are multiply-adds, one per weight used, {bias}. Pooling: output elements x K x K."
-             if not conv.counting.rules else     # a tool's convention: its rules replace the lecture's
-             f"FLOPs are counted as the {conv.convention} convention counts them: {conv.counting.description}"
-             f" ('archcost conventions' lists its rules op by op).",
-             "Rounding: memory in whole KB, parameters in thousands (k), FLOPs in millions (M), halves up "
-             "(253.5 -> 254); the exact count is right too."]
-    if report is not None:
-        places = dict(zip(("memory (KB)", "params (k)", "flop (M)"), column_decimals(report)))
-        if any(places.values()):  # a small network's columns keep decimals (see column_decimals)
-            lines[-1] = lines[-1].replace("(253.5 -> 254)", "(253.5 -> 254), to " + ", ".join(
-                f"{d} decimal{'s' * (d > 1)} in {col}" for col, d in places.items() if d) + " for this network")
-        extra = sorted({x.op for x in report.layers} - _PLAIN_OPS)
-        lines += [f"{name}: {get_op(name).doc}." for name in extra]
-        if any(x.attrs.get("ceil_mode") for x in report.layers):
-            lines.append("Pools marked ceil_mode round the output size up instead of down.")
-    return tuple(lines)
+def conventions_text(sections) -> tuple:
+    """The rules the student must count by: those every section of the sheet needs (each once, in
+    order), and how the sheet's blanks are rounded. A section's other rules are stated with it
+    (exercises may count differently: the inception question leaves the bias add out)."""
+    from .model import Sheet
+    from .rules import rounding_rule
+
+    lines = [r for r in dict.fromkeys(rule for s in sections for rule in s.rules)
+             if all(r in s.rules for s in sections)]
+    rounding = rounding_rule(Sheet("", "", (), (), tuple(sections)).blanks())
+    return tuple(lines + ([rounding] if rounding else []))
 
 
 INSTRUCTIONS = (
@@ -118,7 +99,7 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
         info = {"seed": seed, "exercises": names, "conventions": conv.to_dict()}
         if report:
             info.update(network=report.network, input=list(report.input), changes=changes)
-        sheets.append(Sheet(sid, f"Worksheet: {title}", INSTRUCTIONS, conventions_text(conv, report), sections, info))
+        sheets.append(Sheet(sid, f"Worksheet: {title}", INSTRUCTIONS, conventions_text(sections), sections, info))
     return sheets
 
 

@@ -59,6 +59,9 @@ def blocks(sheet: Sheet, key: bool = False) -> list[tuple]:
     for i, s in enumerate(sheet.sections, 1):
         out.append(("h", f"{i}. {s.title}"))
         out += [("p", p) for p in s.prompt]
+        own = [r for r in s.rules if r not in sheet.conventions]
+        if own and not key:
+            out += [("p", "Count this exercise by:"), ("list", own)]
         for part in s.parts:
             if isinstance(part, Table):
                 rows = [[_cell(c, numbers, key, (i, j) in part.hidden) for j, c in enumerate(row)]
@@ -70,6 +73,9 @@ def blocks(sheet: Sheet, key: bool = False) -> list[tuple]:
                                        for b in part.blanks]))
         if key:
             out += [("pre", heading, text) for _, heading, text in s.work]
+            steps = [b.rounding_step() for b in Sheet("", "", (), (), (s,)).blanks()]
+            if any(steps):
+                out.append(("pre", "rounded as the sheet asks", "\n".join(filter(None, steps))))
             out += [("p", f"Note: {n}") for n in s.notes]
     if key:
         out += [("h", "Grading"),

@@ -20,9 +20,10 @@ from functools import reduce
 from operator import add
 from typing import Callable
 
-from ..arith import Term
+from ..arith import Term, fmt
 from ..report import Report
 from .model import Blank, Question, Section
+from .rules import flops_rule, layer_rules, memory_rule, tensor_rule
 from .variants import is_whole
 
 
@@ -91,7 +92,7 @@ def vgg_stack(ctx: Context) -> Section:
               Blank("stack.params", "weights of the three 3x3 convs", p3, group="stack"),
               Blank("single.params", "weights of the one 7x7 conv", p7, group="single"))
     ratio = (Blank("ratio.params", "weights of the stack / weights of the 7x7 (2 decimals)",
-                   float(Fraction(p3, p7)), decimals=2, group="ratio"),
+                   Fraction(p3, p7), decimals=2, group="ratio"),
              Blank("stack.flops", f"multiply-adds of the stack on a {h}x{h} map",
                    stack.totals.flops, "M", 10**6, accept=(stack.totals.flops,), group="stack"),
              Blank("single.flops", f"multiply-adds of the 7x7 on a {h}x{h} map",
@@ -100,12 +101,14 @@ def vgg_stack(ctx: Context) -> Section:
             ("stack", "the 3x3 stack", explain(stack, names) + "\n  stack: "
              + worked_sum([stack.layer(n).params for n in names], "weights")),
             ("single", "the 7x7", explain(single, ["conv7x7"])),
-            ("ratio", "ratio", f"{p3:,} / {p7:,} = {float(Fraction(p3, p7)):.4f} (27C^2 / 49C^2 = 27/49)"))
+            ("ratio", "ratio", f"{p3:,} / {p7:,} = {fmt(Fraction(p3, p7))} (27C^2 / 49C^2 = 27/49)"))
     prompt = (f"An input of {c} channels, {h}x{h}. Compare three stacked 3x3 convolutions (stride 1, pad 1, "
               f"{c} filters each) with one 7x7 convolution (stride 1, pad 3, {c} filters). Leave the biases out.",)
+    rules = (flops_rule(stack.conventions),
+             *(t for _, t in layer_rules(stack.layers + single.layers, stack.conventions, ("conv", "nobias"))))
     return Section("Three 3x3 convolutions against one 7x7 (VGG)", prompt,
                    (Question("What does each see, and what does each cost?", blanks),
-                    Question("And in compute?", ratio)), work)
+                    Question("And in compute?", ratio)), work, rules=rules)
 
 
 def inception(ctx: Context) -> Section:
@@ -145,7 +148,7 @@ def inception(ctx: Context) -> Section:
               Blank("bottleneck.channels", "with bottlenecks: output channels", out_b[0], group="bottleneck"),
               Blank("bottleneck.flops", "with bottlenecks: multiply-adds of its convolutions", fb, "M", 10**6,
                     accept=(fb,), group="bottleneck"),
-              Blank("ratio.flops", "naive / bottleneck multiply-adds (1 decimal)", float(Fraction(fn, fb)),
+              Blank("ratio.flops", "naive / bottleneck multiply-adds (1 decimal)", Fraction(fn, fb),
                     decimals=1, group="ratio"))
     work = (("naive", "naive module", explain(naive, [x.name for x in convs(naive)])
              + f"\n  convolutions: {worked_sum([x.flops for x in convs(naive)])}"
@@ -153,7 +156,7 @@ def inception(ctx: Context) -> Section:
              f" = {out_n[0]} channels ({'x'.join(map(str, out_n))})"),
             ("bottleneck", "with 1x1 bottlenecks", explain(bottle, [x.name for x in convs(bottle)])
              + f"\n  convolutions: {worked_sum([x.flops for x in convs(bottle)])}"),
-            ("ratio", "ratio", f"{fn:,} / {fb:,} = {float(Fraction(fn, fb)):.3f}"))
+            ("ratio", "ratio", f"{fn:,} / {fb:,} = {fmt(Fraction(fn, fb))}"))
     notes = ()
     if not ctx.varied:
         notes = (f"Some slides total the bottleneck module at 358M multiply-adds: its own six terms add up to "
@@ -165,8 +168,12 @@ def inception(ctx: Context) -> Section:
               f"The version with bottlenecks puts {r} 1x1 convs before the 3x3 and the 5x5 convs, and {r} 1x1 "
               "convs after the pool. Count only the convolutions' multiply-adds (one per weight used, no bias "
               "add; the pool's comparisons are not multiply-adds).")
+    asked = convs(naive) + convs(bottle) + [naive.layer("output")]
+    rules = (flops_rule(naive.conventions),
+             *(t for _, t in layer_rules(asked, naive.conventions, ("conv", "nobias", "concat"))))
     return Section("A naive Inception module against one with 1x1 bottlenecks (GoogLeNet)", prompt,
-                   (Question("How big is the output, and what does the module cost?", blanks),), work, notes)
+                   (Question("How big is the output, and what does the module cost?", blanks),), work, notes,
+                   rules)
 
 
 def alexnet_224(ctx: Context) -> Section:
@@ -178,7 +185,7 @@ def alexnet_224(ctx: Context) -> Section:
     fits = next(v for v in range(h, h + s) if is_whole(v, k, s, 0, 0))    # the next input that divides
     whole = run({"name": "whole", "input": [3, fits, fits], "layers": [conv]}, **ctx.conventions)
     exact = Fraction(h - k, s) + 1
-    blanks = (Blank("given.exact", f"(H - K) / S + 1 for H = {h} (2 decimals)", float(exact), decimals=2, group="given"),
+    blanks = (Blank("given.exact", f"(H - K) / S + 1 for H = {h} (2 decimals)", exact, decimals=2, group="given"),
               Blank("given.hw", f"the output side conv1 gives for H = {h}", got.layer("conv1").output_shape[1],
                     group="given"),
               Blank("whole.input", f"the smallest input side >= {h} whose division is whole", fits, group="whole"),
@@ -187,17 +194,25 @@ def alexnet_224(ctx: Context) -> Section:
                     group="whole"))
     work = (("given", f"H = {h}", explain(got, ["conv1"])),
             ("whole", f"H = {fits}", explain(whole, ["conv1"])))
-    prompt = (f"The AlexNet paper feeds a {h}x{h}x3 image to conv1: {f} filters of 11x11x3, stride 4, "
-              "no padding, and its figure shows a 55x55 output.",
-              "Work out the output size the formula gives, and the input size that makes the division whole.")
-    return Section(f"Why AlexNet's {h} input does not give 55 (the paper's erratum)", prompt,
-                   (Question("conv1's output size", blanks),), work)
+    paper = (f"The AlexNet paper feeds a 224x224x3 image to conv1: {f} filters of 11x11x3, stride 4, "
+             "no padding, and its figure shows a 55x55 output.")
+    prompt = ((paper,) if h == 224 else
+              (paper, f"This sheet's variant of the question (not the paper's numbers): the same conv1 on a "
+                      f"{h}x{h}x3 image.")) + \
+        ("Work out the output size the formula gives, and the input size that makes the division whole.",)
+    title = ("Why AlexNet's 224 input does not give 55 (the paper's erratum)" if h == 224 else
+             f"conv1 of AlexNet on a {h} input (a variant of the paper's 224 erratum)")
+    rules = (tensor_rule(got.conventions), memory_rule(got.conventions),
+             *(t for _, t in layer_rules(got.layers, got.conventions, ("window",))))
+    return Section(title, prompt,
+                   (Question("conv1's output size", blanks),), work, rules=rules)
 
 
 def findings(ctx: Context) -> Section:
     """Where a network's memory, parameters and FLOPs sit: the lecture's three findings, with the
     shares and statements of ``archcost findings`` (:func:`archcost.render.findings.derive`)."""
     from ..render.findings import derive
+    from .table import shown_table
 
     rep = ctx.report
     rows = rep.rows()
@@ -218,10 +233,13 @@ def findings(ctx: Context) -> Section:
         most = f"most: {top.name} ({Term(getattr(top, field_)).text}{' ' + unit if unit else ''})"
         finding = next((f.statement for f in derived.findings if f.budget == key), "")
         work.append((key, word, f"{most}\n{finding}".strip()))
-    prompt = (f"Use the table of {rep.network} ({rep.title}, input {'x'.join(map(str, rep.input))}): "
+    prompt = (f"Use the table of {rep.network} below ({rep.title}, input {'x'.join(map(str, rep.input))}): "
               "work out where its memory, its parameters and its FLOPs sit. Shares in whole percent.",)
+    rules = ("A share is 100 x the part / the whole, rounded half up to a whole percent. The key works it "
+             "from the exact counts, and a kind's layers alone (a batch norm folded into a conv's row is not "
+             "a conv layer): from the table's rounded figures it may come out one percent off.",)
     return Section(f"Where the memory, the parameters and the FLOPs of {rep.network} sit", prompt,
-                   (Question("The three findings", tuple(blanks)),), tuple(work))
+                   (shown_table(rep), Question("The three findings", tuple(blanks))), tuple(work), rules=rules)
 
 
 def table(ctx: Context) -> Section:

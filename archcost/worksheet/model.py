@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from ..arith import fmt
 from ..render.formats import half_up
 
 
@@ -60,6 +61,19 @@ class Blank:
             return r
         return f"{r:,}" if self.decimals == 0 else f"{r:,.{self.decimals}f}"
 
+    def rounding_step(self) -> str | None:
+        """'fc8: memory (KB): 3.90625 -> 4' when the key's figure is the exact value rounded.
+
+        >>> Blank("fc8.memory", "fc8: memory (KB)", 3.90625, unit="KB").rounding_step()
+        'fc8: memory (KB): 3.90625 -> 4 (halves up)'
+        """
+        if isinstance(self.exact, str):
+            return None
+        exact = Fraction(repr(self.exact) if isinstance(self.exact, float) else self.exact) / self.scale
+        if exact == Fraction(str(self.rounded)):
+            return None
+        return f"{self.label}: {fmt(exact)} -> {self.shown()} (halves up)"
+
     def to_dict(self, n: int) -> dict:
         exact = float(self.exact) if isinstance(self.exact, Fraction) else self.exact
         return {"n": n, "cell": self.id, "label": self.label, "exact": exact, "rounded": self.rounded,
@@ -95,6 +109,7 @@ class Section:
     parts: tuple = ()        # Table | Question
     work: tuple = ()         # (group, heading, worked arithmetic text) for the key, in order
     notes: tuple = ()        # for the key only: what to discuss, warnings
+    rules: tuple = ()        # the conventions its blanks need (sentences; see rules.py)
 
 
 @dataclass(frozen=True)

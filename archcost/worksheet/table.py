@@ -30,6 +30,10 @@ COLUMNS = {
 }
 GROUPS = tuple(COLUMNS)
 _INPUT_OF = {7: 1, 8: 2}   # C out is the next row's C in, H/W out its H/W in
+# groups whose shown cells give each other's blanks away within a row: memory is the output's
+# elements x bytes, so a shown output shape is the memory by one multiplication, and the reverse
+GIVES_AWAY = {"output": ("memory",), "memory": ("output",)}
+NOTES = "notes"   # the column of what the other columns do not show (groups, no bias, folded batch norm)
 
 
 def parse_groups(text: str) -> tuple:
@@ -81,39 +85,68 @@ def _row_work(report: Report, row, explain_layer) -> str:
 
 def choose_cells(report: Report, rng: random.Random, groups=GROUPS, rate=None, rows=None) -> set:
     """The (row, column) cells to leave blank: every cell of ``groups`` in ``rows``, or a
-    ``rate`` share of them drawn with ``rng`` (at least one)."""
+    ``rate`` share of them drawn with ``rng`` (at least one). A draw never leaves a cell shown
+    that gives a blank of its row away (:data:`GIVES_AWAY`): such groups are drawn together."""
     table_rows = report.rows()
     names = [x.name for x in table_rows]
     for r in rows or ():
         if r not in names:
             raise ArchcostError(f"--rows {r}: {report.network} has no such row",
                                 suggest(r, names) or f"its rows are: {', '.join(names)}")
-    cells = [(x.name, col) for x in table_rows if not rows or x.name in rows
-             for g in groups for col, *_ in COLUMNS[g] if _given(x)[col] != ""]
-    if rate is None:
-        return set(cells)
-    k = max(1, round(rate * len(cells))) if cells else 0
-    return set(rng.sample(cells, k))
+    units = []   # what is drawn: a row's cells of one group with the chosen groups that give them away
+    for x in table_rows:
+        if rows and x.name not in rows:
+            continue
+        given = _given(x)
+        left = [g for g in groups if any(given[col] != "" for col, *_ in COLUMNS[g])]
+        while left:
+            tied = [left[0]] + [g for g in GIVES_AWAY.get(left[0], ()) if g in left[1:]]
+            left = [g for g in left if g not in tied]
+            units.append([(x.name, col) for g in tied for col, *_ in COLUMNS[g] if given[col] != ""])
+    if rate is not None and units:
+        units = rng.sample(units, max(1, round(rate * len(units))))
+    return {cell for unit in units for cell in unit}
+
+
+def shown_table(report: Report) -> Table:
+    """The network's table with every cell shown, its notes and its totals row: what a question
+    about the table (the findings) reads."""
+    from .rules import owners, row_notes
+
+    decimals, owner, previous = column_decimals(report), owners(report), None
+    body, notes = [], []
+    for x in report.rows():
+        body.append(tuple(_given(x, decimals)))
+        notes.append(row_notes(report, x, previous, owner))
+        previous = x.name
+    t = report.totals
+    body.append(("total",) + ("",) * 8 + (fixed(t.memory_kb, 1, decimals[0]), fixed(t.params, 1000, decimals[1]),
+                                          fixed(t.flops, 10**6, decimals[2])))
+    if any(notes):
+        return Table(tuple(HEADERS) + (NOTES,), tuple(r + (n,) for r, n in zip(body, notes + [""])))
+    return Table(tuple(HEADERS), tuple(body))
 
 
 def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, rows=None) -> Section:
     """The table with blanks, the worked arithmetic of every row that has one, the warnings."""
     from ..render.explain import explain_layer
+    from .rules import flops_rule, layer_rules, memory_rule, owners, row_notes, tensor_rule
 
     chosen = choose_cells(report, rng, groups, rate, rows)
     spec = {col: (key, unit, scale) for g in GROUPS for col, key, unit, scale in COLUMNS[g]}
-    owner = {}   # layer name -> its row (in-place layers fold into the row before them)
-    for x in report.rows():
-        owner.update({n: x.name for n in (x.name, *x.folded)})
+    owner = owners(report)
     body, work, hidden, worked = [], [], set(), set()
     decimals = column_decimals(report)
     places = {9: decimals[0], 10: decimals[1], 11: decimals[2]}   # memory, params, flops columns
+    notes, previous, asked = [], None, []
     for i, x in enumerate(report.rows()):
         cells = _given(x, decimals)
-        src = owner.get(x.inputs[0]) if x.inputs else None
+        notes.append(row_notes(report, x, previous, owner))
+        previous = x.name
+        sources = {owner.get(n) for n in x.inputs}
         for col, in_col in _INPUT_OF.items():
-            if (src, col) in chosen and cells[in_col] != "":
-                hidden.add((i, in_col))    # the row above's blank output would be given away here
+            if any((src, col) in chosen for src in sources) and cells[in_col] != "":
+                hidden.add((i, in_col))    # a row above's blank output would be given away here
         for col in range(len(cells)):
             if (x.name, col) in chosen:
                 cells[col] = _blank(x, col, *spec[col], places.get(col, 0))
@@ -121,9 +154,19 @@ def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, 
         if any((x.name, col) in chosen for col in spec):
             work.append((x.name, x.name, _row_work(report, x, explain_layer)))
             worked.update((x.name, *x.folded))     # explain shows their warnings
-    notes = tuple(f"{w.layer}: {w.message}" for w in report.warnings if w.layer not in worked)
+            asked += [x] + [report.layer(n) for n in x.folded]
+    headers = tuple(HEADERS)
+    if any(notes):
+        headers += (NOTES,)
+        body = [row + (n,) for row, n in zip(body, notes)]
+    warnings = tuple(f"{w.layer}: {w.message}" for w in report.warnings if w.layer not in worked)
     prompt = (f"{report.title}; input {'x'.join(map(str, report.input))}.",
-              "Fill in the numbered empty cells. A '?' is an input you will know once you have "
-              "worked out the row above it.")
+              "Fill in the numbered empty cells."
+              + (" A '?' is an input you will know once you have worked out the row it comes from (the row "
+                 "above, or the one its notes name)." if hidden else ""))
+    conv = report.conventions
+    cols = {col for _, col in chosen}
+    rules = (tensor_rule(conv), *([memory_rule(conv)] if 9 in cols else []),
+             *([flops_rule(conv)] if 11 in cols else []), *(t for _, t in layer_rules(asked, conv)))
     return Section(f"The per-layer table of {report.network}", prompt,
-                   (Table(tuple(HEADERS), tuple(body), frozenset(hidden)),), tuple(work), notes)
+                   (Table(headers, tuple(body), frozenset(hidden)),), tuple(work), warnings, rules)
