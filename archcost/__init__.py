@@ -41,12 +41,14 @@ def build_graph(spec, input=None, settings=None, max_nodes=None):
 
 
 def analyze(spec, input=None, settings=None, *, bias_flops: bool = True, dtype: str = "float32",
-            batch: int = 1, max_nodes: int | None = None):
+            batch: int = 1, max_nodes: int | None = None, convention: str = "lecture", count: str = "macs"):
     """Analyze a network: a zoo name ("alexnet"), a spec path, a Spec or a graph.
 
     ``input`` overrides the input shape ((3, 160, 160), "3x160x160", or 160: square);
     ``settings`` overrides spec parameters ({"width": 2}). Returns a
-    :class:`archcost.report.Report`.
+    :class:`archcost.report.Report`. ``convention`` names the FLOP counting convention
+    (``archcost.counting``: lecture, torchvision, fvcore, thop, ptflops, torchinfo) and ``count``
+    says macs or flops (2 per multiply-add).
     """
     import networkx as nx
 
@@ -54,7 +56,7 @@ def analyze(spec, input=None, settings=None, *, bias_flops: bool = True, dtype: 
     from .passes import compute_costs, infer_shapes
     from .report import build_report
 
-    conv = Conventions(bias_flops=bias_flops, dtype=dtype, batch=batch)
+    conv = Conventions(bias_flops=bias_flops, dtype=dtype, batch=batch, convention=convention, count=count)
     with _gc_paused():
         g = spec if isinstance(spec, nx.DiGraph) else build_graph(spec, input, settings, max_nodes)
         infer_shapes(g)

@@ -71,7 +71,11 @@ def network_options(f):
         click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
                      help="Override a spec parameter (repeatable), e.g. --set width=2."),
         click.option("--no-bias-flops", is_flag=True,
-                     help="Leave the bias add out of FLOPs (torchvision/fvcore convention)."),
+                     help="Leave the bias add out of FLOPs. With the default lecture convention this is the "
+                          "lecture's count without the bias add: NOT torchvision's or fvcore's figure (use "
+                          "--convention for those)."),
+        convention_option,
+        count_option,
         click.option("--dtype", default="float32", show_default=True,
                      type=click.Choice(["float32", "float16", "bfloat16", "int8", "float64"]),
                      help="Bytes per element for memory."),
@@ -80,6 +84,28 @@ def network_options(f):
         click.option("--max-nodes", default=1_000_000, show_default=True, type=click.IntRange(min=1),
                      help="Refuse specs that expand to more layers than this."),
     ])
+
+
+def _flop_choice(ctx, param, value):
+    """Keep --convention / --count where every analysis reads them (ctx.meta), so commands keep their signatures."""
+    if value is not None:
+        ctx.meta[f"archcost.{param.name}"] = value
+    return value
+
+
+def flop_options() -> dict:
+    """The --convention and --count of the running command, as :func:`archcost.analyze` keywords."""
+    meta = click.get_current_context().meta
+    return {"convention": meta.get("archcost.convention", "lecture"), "count": meta.get("archcost.count", "macs")}
+
+
+convention_option = click.option(
+    "--convention", expose_value=False, callback=_flop_choice, metavar="NAME",
+    help="FLOP counting convention: lecture (default), torchvision, fvcore, thop, ptflops, torchinfo; each "
+         "reproduces that tool's total ('archcost conventions' lists their rules).")
+count_option = click.option(
+    "--count", expose_value=False, callback=_flop_choice, type=click.Choice(["macs", "flops"]),
+    help="Count multiply-adds (macs, the default) or FLOPs (2 per multiply-add).")
 
 
 def output_options(f):
@@ -102,7 +128,7 @@ def analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch,
 
     parsed = dict(parse_setting(s) for s in settings)
     return analyze(network, input=input_, settings=parsed, bias_flops=not no_bias_flops,
-                   dtype=dtype, batch=batch, max_nodes=max_nodes)
+                   dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options())
 
 
 def print_warnings(report) -> None:
@@ -134,20 +160,23 @@ def table(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt
 
 @cli.command("list")
 @click.option("--family", help="Only this family (e.g. resnet, vgg).")
+@convention_option
+@count_option
 @output_options
 def list_(family, fmt, output, force):
     """The networks that ship with archcost, with their source, input, parameters and FLOPs."""
     from .render.zoo import render_zoo
 
-    write_output(render_zoo(family, fmt), output, force)
+    write_output(render_zoo(family, fmt, **flop_options()), output, force)
 
 
 @cli.command()
-def ops():
-    """The registered ops and what each computes."""
-    from .ops import all_ops
+@click.argument("names", nargs=-1)
+def ops(names):
+    """The registered ops and what each computes; with NAMES, each op's attributes, defaults and rules."""
+    from .render.ops import render_ops
 
-    write_output("".join(f"{name:16} {op.kind:8} {op.doc}\n" for name, op in sorted(all_ops().items())), None, False)
+    write_output(render_ops(names), None, False)
 
 
 @cli.command()
@@ -212,7 +241,8 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
     sheets = make_sheets(network, exercises, seed, len(students) if students else variants, vary, allow_floor,
                          parse_groups(blank), blank_rate, tuple(rows.split(",")) if rows else None, input_,
                          dict(parse_setting(s) for s in settings), max_nodes=max_nodes, difficulty=difficulty,
-                         exam=exam, shuffle=shuffle, bias_flops=not no_bias_flops, dtype=dtype, batch=batch)
+                         exam=exam, shuffle=shuffle, bias_flops=not no_bias_flops, dtype=dtype, batch=batch,
+                         **flop_options())
     sheets = assign(sheets, students) if students else sheets
     files = worksheet_files(sheets, parse_formats(formats), lang, font)
     write_folder(folder, files, force, owned=CLASS_FILE.fullmatch)
@@ -287,7 +317,7 @@ def compare(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, 
     from .render.compare import load_networks, render_compare
 
     nets = load_networks(networks, settings, until, reach, part_name, input=input_, bias_flops=not no_bias_flops,
-                         dtype=dtype, batch=batch, max_nodes=max_nodes)
+                         dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options())
     write_output(render_compare(nets, fmt, units, stages), output, force)
 
 
@@ -320,7 +350,7 @@ def sweep(network, varies, input_, settings, no_bias_flops, dtype, batch, max_no
     from .spec.loader import parse_setting
     from .sweep import sweep as run_sweep
 
-    conv = Conventions(bias_flops=not no_bias_flops, dtype=dtype, batch=batch)
+    conv = Conventions(bias_flops=not no_bias_flops, dtype=dtype, batch=batch, **flop_options())
     variants = run_sweep(network, varies, dict(parse_setting(s) for s in settings), input_, conv, max_nodes=max_nodes)
     outputs = []
     if plot_path:
@@ -347,7 +377,7 @@ def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, uni
         from .render.compare import load_networks
 
         nets = load_networks(networks, settings, input=input_, bias_flops=not no_bias_flops, dtype=dtype,
-                             batch=batch, max_nodes=max_nodes)
+                             batch=batch, max_nodes=max_nodes, **flop_options())
         fig = compare_figure(nets, units)
     elif len(networks) != 1:
         raise ArchcostError(f"plot draws one network's layers, got {len(networks)} networks",
@@ -356,6 +386,31 @@ def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, uni
         fig = layers_figure(analyze_from_options(networks[0], input_, settings, no_bias_flops, dtype, batch,
                                                  max_nodes), units)
     write_output(image(fig, kind), output, force)
+
+
+@cli.command()
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "markdown", "json"]))
+def conventions(fmt):
+    """The FLOP counting conventions, op by op: what each tool counts, with its version and function."""
+    from .render.reconcile import render_conventions
+
+    click.echo(render_conventions(fmt), nl=False)
+
+
+@cli.command()
+@click.argument("network")
+@click.option("--input", "input_", metavar="CxHxW", help="Input shape, e.g. 3x160x160 (or 160 for square).")
+@click.option("--set", "settings", multiple=True, metavar="NAME=VALUE", help="Override a spec parameter (repeatable).")
+@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "markdown", "json"]))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def reconcile(network, input_, settings, fmt, output, force):
+    """NETWORK under every FLOP convention, beside its sources' published figures, each difference itemized."""
+    from .reconcile import reconcile as run
+    from .render.reconcile import render_reconcile
+    from .spec.loader import parse_setting
+
+    write_output(render_reconcile(run(network, input_, dict(parse_setting(s) for s in settings)), fmt), output, force)
 
 
 @cli.command()
@@ -381,7 +436,8 @@ def quiz(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, exer
     catalog(lang)
     sheet = make_sheets(network, exercises, seed, 1 if variant else 0, (), False, parse_groups(blank), None,
                         tuple(rows.split(",")) if rows else None, input_, dict(parse_setting(s) for s in settings),
-                        max_nodes=max_nodes, bias_flops=not no_bias_flops, dtype=dtype, batch=batch)[0]
+                        max_nodes=max_nodes, bias_flops=not no_bias_flops, dtype=dtype, batch=batch,
+                        **flop_options())[0]
     run_quiz(sheet, sys.stdin, sys.stdout, lang)
 
 

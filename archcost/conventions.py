@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .counting import COUNT_FACTORS, get_convention
 from .errors import ArchcostError
 from .ops.base import show_big
 
@@ -21,6 +22,8 @@ class Conventions:
     dtype: str = "float32"      # memory is output elements x bytes per element
     batch: int = 1              # memory and FLOPs scale with the batch; parameters do not
     kb: int = 1024              # the lecture's KB is 1024 bytes
+    convention: str = "lecture"  # the FLOP counting convention (archcost.counting): lecture, torchvision, fvcore...
+    count: str = "macs"          # macs, or flops: 2 per multiply-add
 
     def __post_init__(self):
         if self.dtype not in DTYPE_BYTES:
@@ -29,6 +32,31 @@ class Conventions:
             shown = show_big(self.batch) if isinstance(self.batch, int) else repr(self.batch)
             raise ArchcostError(f"batch must be a positive integer up to 2**32, got {shown}",
                                 "use e.g. --batch 8")
+        get_convention(self.convention)
+        if self.count not in COUNT_FACTORS:
+            raise ArchcostError(f"unknown count '{self.count}'", "use macs or flops")
+
+    @property
+    def counting(self):
+        """The FLOP convention's table (:class:`archcost.counting.Convention`)."""
+        return get_convention(self.convention)
+
+    @property
+    def flop_factor(self) -> int:
+        return COUNT_FACTORS[self.count]
+
+    def flops_text(self) -> str:
+        """What the FLOPs column counts, in words: 'multiply-adds incl. the bias add'.
+
+        >>> Conventions(convention="torchvision", count="flops").flops_text()
+        'floating-point operations, 2 per multiply-add under the torchvision convention (not counted: bias adds, batch norm, pooling, activations, adds, SE multiplies)'
+        """
+        unit = "multiply-adds" if self.count == "macs" else "floating-point operations, 2 per multiply-add"
+        if self.counting.rules:   # a tool's table, not the ops' own rules
+            return (f"{unit} under the {self.convention} convention" + ("" if self.bias_flops else
+                                                                          ", without the bias add")
+                    + f" (not counted: {self.counting.leaves_out})")
+        return unit + (" incl. the bias add" if self.bias_flops else " without the bias add")
 
     @property
     def bytes_per_element(self) -> int:
@@ -36,5 +64,5 @@ class Conventions:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "bytes_per_element": self.bytes_per_element,
-                "flops": "multiply-adds" + (" incl. the bias add" if self.bias_flops else " without the bias add"),
+                "flops": self.flops_text(),
                 "rounding": "floor unless ceil_mode", "memory": "output elements x bytes / kb"}

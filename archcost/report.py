@@ -71,13 +71,15 @@ class Layer(NamedTuple):
     line: int | None = None
     file: str | None = None
     folded: tuple = ()
+    layout: str = ""          # the output's axes: CHW, HWC (channels last), LD (tokens x dim), N
+    input_layout: str = ""    # the first input's
 
     def folding(self, others) -> "Layer":
         """This layer's row with the in-place layers that follow it folded in: their costs added."""
         return Layer(self.name, self.op, self.kind, self.inputs, self.input_shapes, self.output_shape,
                      self.memory_kb + sum(x.memory_kb for x in others), self.params + sum(x.params for x in others),
                      self.flops + sum(x.flops for x in others), self.attrs, self.cells, self.inplace, self.line,
-                     self.file, self.folded + tuple(x.name for x in others))
+                     self.file, self.folded + tuple(x.name for x in others), self.layout, self.input_layout)
 
     @property
     def input_shape(self) -> tuple:
@@ -90,6 +92,8 @@ class Layer(NamedTuple):
              "params": self.params, "flops": self.flops}
         if self.folded:
             d["folded"] = list(self.folded)
+        if self.layout:
+            d["layout"], d["input_layout"] = self.layout, self.input_layout
         for k, v in self.attrs.items():
             if v is not None:  # an unset optional attribute (a conv's connection table) is not data
                 d.setdefault(k, _jsonable(v))
@@ -196,8 +200,10 @@ def build_report(g: nx.DiGraph, conv: Conventions) -> Report:
         a = d["attrs"]
         if id(a) not in cells:
             cells[id(a)] = MappingProxyType(op.cells(a))
+        first = d["inputs"][0] if d["inputs"] else None
         layers.append(Layer(name, d["op"], op.kind, d["inputs"], d["input_shapes"], d["shape"], d["memory_kb"],
-                            d["params"], d["flops"], a, cells[id(a)], op.inplace, d.get("line"), d.get("file")))
+                            d["params"], d["flops"], a, cells[id(a)], op.inplace, d.get("line"), d.get("file"), (),
+                            d.get("layout", ""), g.nodes[first].get("layout", "") if first else ""))
     meta = g.graph
     return Report(network=meta["name"], title=meta.get("title", meta["name"]), source=meta.get("source", ""),
                   family=meta.get("family", meta["name"]), file=meta.get("file"), input=tuple(input_shape),

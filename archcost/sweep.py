@@ -258,7 +258,8 @@ def sweep(network, varies, settings=None, input=None, conv: Conventions = Conven
                 totals = _evaluate(g, shapes, conv)
             else:
                 reports = [analyze(build_graph(spec if variant is None else network, s, fixed, max_nodes),
-                                   bias_flops=conv.bias_flops, dtype=conv.dtype, batch=conv.batch) for s in shapes]
+                                   bias_flops=conv.bias_flops, dtype=conv.dtype, batch=conv.batch,
+                                   convention=conv.convention, count=conv.count) for s in shapes]
                 totals = [(r.totals.memory_kb, r.totals.params, r.totals.flops) for r in reports]
         except ArchcostError as exc:
             where = ", ".join(f"{k}={v}" for k, v in fixed.items() if k not in (settings or {}))

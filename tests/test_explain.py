@@ -89,18 +89,22 @@ def _zoo_examples():
     return found
 
 
-_FILL = {"size": 4, "count": 0, "pair": 3, "pad": 1, "float": 0.5, "bool": True, "str": "", "sizes": (8,)}
+_FILL = {"size": 4, "count": 0, "pair": 3, "pad": 1, "float": 0.5, "bool": True, "str": "", "sizes": (8,), "ints": (0, 1)}
 
 
 def _synthetic(op_name, op):
     """A one-layer network around op, its required attributes filled by kind, on a 8x8x8 or 8 input."""
     attrs = {k: _FILL[a.kind] for k, a in op.attrs.items() if a.default is archcost.ops.base.REQUIRED}
     errors = []
-    for shape in ([8, 8, 8], [8]):
+    for shape, permute in (([8, 8, 8], None), ([8], None), ([8, 8, 8], [1, 2, 0])):  # the last: H x W x C
         g = ir.new_graph("one_op")
         ir.add_node(g, "input", "input", {"shape": shape})
+        src = "input"
+        if permute:
+            ir.add_node(g, "channels_last", "permute", {"dims": permute}, ["input"])
+            src = "channels_last"
         try:
-            ir.add_node(g, "x", op_name, attrs, ["input"] * max(op.inputs[0], 1))
+            ir.add_node(g, "x", op_name, attrs, [src] * max(op.inputs[0], 1))
             r = archcost.analyze(g)
             return r, r.layer("x")
         except archcost.ArchcostError as exc:

@@ -35,7 +35,7 @@ from test_properties import assert_report_invariants
 
 import archcost
 from archcost.cli import cli
-from archcost.errors import ArchcostError
+from archcost.errors import ArchcostError, one_line
 from archcost.ops import all_ops
 from archcost.ops.base import REQUIRED
 from archcost.render.formats import FORMATS
@@ -94,7 +94,8 @@ def assert_located(exc: ArchcostError, path: str) -> None:
     assert len(text.splitlines()) == 1 and text.isprintable(), repr(text)
     assert text.startswith(f"{path}:"), text          # names the file first, as a compiler does
     if exc.layer:                                     # an error in a layer names its line too
-        assert exc.line and text.startswith(f"{path}:{exc.line}: layer '{exc.layer}':"), text
+        # the message escapes what a spec can smuggle into a name (line breaks, control characters)
+        assert exc.line and text.startswith(one_line(f"{path}:{exc.line}: layer '{exc.layer}':")), text
 
 
 def write(tmp_path_factory, text: str) -> str:

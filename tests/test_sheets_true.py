@@ -15,6 +15,7 @@ import re
 import pytest
 
 import archcost
+from archcost.spec import zoo
 from archcost.worksheet import make_sheets
 from archcost.worksheet.document import Cell, blocks
 from archcost.worksheet.render import render
@@ -38,8 +39,10 @@ class Student:
         (self.headers, self.rows), = [(h, r) for kind, *rest in doc if kind == "table" for h, r in [rest]]
         self.used, self.asked = set(), True
         self.bias_add = self.need("the + 1 being the bias add", "without the bias add") == 0
-        bytes_ = re.search(r"output elements x (\d+) bytes", self.rules)
-        self.bytes = int(bytes_.group(1)) if bytes_ else None
+        bytes_ = re.search(r"output elements(?: x (\d+) \(the batch\))? x (\d+) bytes", self.rules)
+        self.bytes = int(bytes_.group(2)) * int(bytes_.group(1) or 1) if bytes_ else None
+        batch = re.search(r"for a batch of (\d+), \1 times one image's", self.rules)
+        self.batch = int(batch.group(1)) if batch else 1
 
     def need(self, *phrases) -> int:
         """The index of the first phrase the sheet's conventions state (it must state one when the
@@ -70,14 +73,37 @@ class Student:
                 ins = [_shape(cell["C in"], cell["H/W in"])]
             x = ins[0]
             f, k = cell["filters"], cell["kernel"]
-            op = notes[0] if notes and notes[0] in ("add", "concat", "flatten", "lrn", "channel_shuffle",
-                                                    "slice", "softmax") else None
+            op = notes[0] if notes and notes[0] in ("add", "concat", "flatten", "lrn", "channel_shuffle", "slice",
+                                                    "softmax", "mul", "subsample", "rbf", "deform_conv") else None
             groups = next((int(n.split()[1]) for n in notes if n.startswith("groups ")), 1)
             bias = "no bias" not in notes
+            add1 = 1 if bias and self.bias_add else 0
             if not bias:
                 self.need("leaves out the + C_out")
             params = flops = 0
-            if op == "lrn":
+            if op == "mul":
+                self.need("one multiplication per element")
+                shape, flops = x, math.prod(x)
+            elif op == "subsample":      # LeNet-5's S2: a coefficient and a bias per map
+                self.need("parameters 2C (C with 'no bias')")
+                shape = (x[0], *self.window(x, cell, notes))
+                params, flops = x[0] * (2 if bias else 1), math.prod(shape) * (math.prod(_pair(k)) + add1)
+            elif op == "rbf":            # LeNet-5's output: out x in weights, 2 operations per weight
+                self.need("out x in weights, no bias; 2 operations per weight")
+                shape, n_in = (int(f),), math.prod(x)
+                params, flops = int(f) * n_in, 2 * int(f) * n_in
+            elif op == "deform_conv":    # Dai et al. 2017: conv + offset conv + bilinear sampling x 4
+                self.need("its offset conv has 2 x K x K x deform_groups filters over all C_in channels")
+                c_out, (kh, kw) = int(f), _pair(k)
+                shape = (c_out, *self.window(x, cell, notes))
+                dg = next((int(n.split()[1]) for n in notes if n.startswith("deform_groups ")), 1)
+                offsets, off_bias = 2 * kh * kw * dg, "offset conv without bias" not in notes
+                per, full = x[0] // groups * kh * kw, x[0] * kh * kw
+                params = c_out * per + (c_out if bias else 0) + offsets * full + (offsets if off_bias else 0)
+                positions = shape[1] * shape[2]
+                flops = (math.prod(shape) * (per + add1) + positions * offsets * (full + (1 if off_bias and self.bias_add else 0))
+                         + positions * full * 4)
+            elif op == "lrn":
                 self.need("lrn: local response normalisation across `size`")
                 shape, flops = x, math.prod(x) * int(k)
             elif op == "softmax":
@@ -90,6 +116,13 @@ class Student:
                 self.need("channels start .. end-1 of the input")
                 start, _, end = f.partition(":")
                 shape = (int(end or x[0]) - int(start), *x[1:])
+            elif f != "" and k != "" and any(n.startswith("reads ") for n in notes):   # LeNet-5's C3 table
+                self.need("has N x K x K weights + C_out biases")
+                c_out, maps = int(f), next(int(n.split()[1]) for n in notes if n.startswith("reads "))
+                shape = (c_out, *self.window(x, cell, notes))
+                weights = maps * math.prod(_pair(k))
+                params = weights + (c_out if bias else 0)
+                flops = shape[1] * shape[2] * (weights + (c_out if bias and self.bias_add else 0))
             elif f != "" and k != "":                                     # conv
                 self.need("Conv: parameters C_out x C_in x K x K + C_out")
                 c_out, (kh, kw) = int(f), _pair(k)
@@ -98,7 +131,7 @@ class Student:
                 if groups > 1:
                     self.need("C_in / g replaces C_in")
                 params = c_out * per + (c_out if bias else 0)
-                flops = math.prod(shape) * (per + (1 if bias and self.bias_add else 0))
+                flops = math.prod(shape) * (per + add1)
             elif k in ("global",):
                 self.need("FLOPs C x H x W (each output sums its map)")
                 shape, flops = (x[0], 1, 1), math.prod(x)
@@ -136,7 +169,7 @@ class Student:
             if len(shape) == 3:
                 got[f"{name}.hw_out"] = shape[1] if shape[1] == shape[2] else f"{shape[1]}x{shape[2]}"
             got[f"{name}.memory"] = self.bytes and math.prod(shape) * self.bytes / 1024
-            got[f"{name}.params"], got[f"{name}.flops"] = params, flops
+            got[f"{name}.params"], got[f"{name}.flops"] = params, flops * self.batch
         return got
 
     def window(self, x, cell, notes):
@@ -152,10 +185,9 @@ class Student:
         return tuple(sides)
 
 
-# the networks of the lecture (AlexNet, VGG), and the ones whose sheets were unanswerable:
-# ResNet (batch norm folded, no bias), MobileNetV2 (depthwise groups), GoogLeNet (concat, ceil_mode)
-NETWORKS = ["alexnet", "vgg16_bn", "resnet18", "resnet50", "mobilenet_v2", "googlenet", "squeezenet1_0",
-            "densenet121", "shufflenet_v2_x1_0"]
+# every network of the zoo (the lecture's AlexNet and VGG, and the ones whose sheets were
+# unanswerable: ResNet with folded batch norm and no bias, MobileNetV2's depthwise groups, ...)
+NETWORKS = [name for name, _, _ in zoo.entries()]
 
 
 @pytest.mark.parametrize("network", NETWORKS)
@@ -167,6 +199,15 @@ def test_every_blank_follows_from_the_sheet_alone(network):
     assert len(blanks) > 0
     for b in blanks:
         assert got[b.id] == b.exact, (b.id, got[b.id], b.exact)
+
+
+@pytest.mark.parametrize("conventions", [dict(bias_flops=False), dict(dtype="float16", batch=2)])
+def test_sheets_state_their_conventions(conventions):
+    # the torchvision/fvcore count without the bias add, and half precision for a batch of 2
+    for network in ("alexnet", "resnet18", "mobilenet_v2"):
+        sheet = make_sheets(network, **conventions)[0]
+        got = Student(sheet).answers()
+        assert all(got[b.id] == b.exact for b in sheet.blanks()), network
 
 
 def test_mobilenet_v2_depthwise_row():
@@ -261,3 +302,49 @@ def test_the_findings_sheet_shows_the_table_it_asks_about():
     assert "| fc6 " in md and "37,753" in md
     total = next(line for line in md.splitlines() if line.startswith("| total"))
     assert [c.strip() for c in total.split("|")[10:13]] == ["2,339", "61,101", "718"]
+
+
+def test_an_mlp_spec_has_worksheet_variants(tmp_path):
+    # a 784-256-10 MLP (LeCun et al. 1998's MNIST input size): the input keeps its 784, fc1's
+    # width is drawn, the classifier keeps its 10 classes
+    spec = tmp_path / "mlp.yaml"
+    spec.write_text("name: mlp\ninput: [784]\nlayers:\n  - {name: fc1, op: fc, out: 256}\n  - {op: relu}\n"
+                    "  - {name: fc2, op: fc, out: 10}\n")
+    sheets = make_sheets(str(spec), variants=3, seed=1)
+    reps = [s.info for s in sheets]
+    assert all(r["input"] == [784] for r in reps)
+    widths = [s.sections[0].parts[0].rows[0][3] for s in sheets]
+    assert len(set(widths)) == 3 and all(int(w) % 16 == 0 for w in widths)
+    assert all(str(s.sections[0].parts[0].rows[1][3]) == "10" for s in sheets)
+
+
+def test_long_names_in_a_pdf_and_dollars_in_a_plot(tmp_path):
+    name = "block" * 60 + "$\\nosuchcommand$"
+    spec = tmp_path / "odd.yaml"
+    spec.write_text(f'name: odd\ninput: [3, 16, 16]\nlayers:\n  - {{name: "{name}", op: conv, out: 8, kernel: 3}}\n'
+                    '  - {name: "cost in $", op: maxpool, kernel: 2}\n')
+    from archcost.worksheet import worksheet_files
+    if __import__("importlib").util.find_spec("fpdf"):
+        files = worksheet_files(make_sheets(str(spec)), ["pdf"])
+        assert files["worksheet-odd-s0.pdf"][:5] == b"%PDF-"
+    pytest.importorskip("matplotlib")
+    from archcost.render.plot import image, layers_figure
+    fig = layers_figure(archcost.analyze(str(spec)))
+    labels = [t.get_text() for t in fig.axes[-1].get_xticklabels()]
+    assert labels[1] == "cost in \\$" and labels[0].endswith("\\$\\nosuchcommand\\$")
+    assert len(labels[0].replace("\\$", "$")) == 40     # cut to 40 characters, its end kept
+    assert image(fig)[:4] == b"\x89PNG"      # mathtext would fail on \nosuchcommand
+
+
+def test_names_cannot_break_a_table(tmp_path):
+    spec = tmp_path / "names.yaml"
+    spec.write_text('name: names\ninput: [3, 8, 8]\nlayers:\n  - {name: "a|b", op: conv, out: 4, kernel: 3}\n'
+                    '  - {name: "two\\nlines\\u0007", op: maxpool, kernel: 2}\n')
+    from archcost.render.table import render_table
+    r = archcost.analyze(str(spec))
+    md = render_table(r, "markdown")
+    rows = [line for line in md.splitlines() if line.startswith("|")]
+    assert len(rows) == 5 and all(line.count("|") - line.count("\\|") == 13 for line in rows)
+    assert "| a\\|b " in md and "two\\nlines\\x07" in md
+    text = render_table(r, "text")
+    assert "two\\nlines\\x07" in text and "\x07" not in text

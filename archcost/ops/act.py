@@ -8,13 +8,18 @@ slope per channel.
 
 from __future__ import annotations
 
-from .base import Attr, SameShape, register
+from ..arith import elements
+from .base import CALL, Attr, SameShape, register
 
 
 class _Elementwise(SameShape):
     kind = "act"
     inplace = True
-    attrs = {}
+    attrs = {"call": CALL}
+
+    def counts(self, a, ins, out):
+        """elements: one per output element (what tools that count activations count)."""
+        return {"elements": elements(out)}
 
     def rules(self, a, bias_flops=True):
         return (("inplace", "Activations (ReLU and the like) and dropout run in place: folded into the row "
@@ -43,7 +48,7 @@ register(type("Swish", (_Elementwise,), {"name": "swish", "doc": ACTIVATIONS["si
 class PReLU(_Elementwise):
     name = "prelu"
     doc = "max(0, x) + a * min(0, x) with a learned slope a per channel (or one shared)"
-    attrs = {"shared": Attr("bool", False, "one slope for all channels")}
+    attrs = {"shared": Attr("bool", False, "one slope for all channels"), "call": CALL}
 
     def params(self, a, ins, out):
         return 1 if a["shared"] else ins[0][0]
@@ -58,7 +63,7 @@ class Dropout(_Elementwise):
     name = "dropout"
     kind = "dropout"
     doc = "identity at inference (drops units with probability p in training)"
-    attrs = {"p": Attr("float", 0.5, "drop probability")}
+    attrs = {"p": Attr("float", 0.5, "drop probability"), "call": CALL}
 
 
 @register
@@ -66,4 +71,7 @@ class Softmax(SameShape):
     name = "softmax"
     kind = "act"
     doc = "normalised exponentials over the channels (not multiply-adds: 0 FLOPs)"
-    attrs = {}
+    attrs = {"call": CALL}
+
+    def counts(self, a, ins, out):
+        return {"elements": elements(out)}

@@ -32,19 +32,47 @@ from ..arith import ceil_div, floor_div, value
 from ..errors import ArchcostError
 
 REQUIRED = object()
+# A layout names a tensor's axes, one letter each: C channels, H and W the map, L tokens, D the
+# token width, N a vector. Shapes are plain tuples; the shapes pass records each output's layout.
+LAYOUTS = {"CHW": "C x H x W", "HWC": "H x W x C (channels last)", "LD": "tokens x dim",
+           "DL": "dim x tokens", "N": "a vector"}
+
+
+def default_layout(rank: int) -> str:
+    """The layout a tensor of this rank has unless an op says otherwise.
+
+    >>> default_layout(3), default_layout(2), default_layout(1), default_layout(4)
+    ('CHW', 'LD', 'N', '')
+    """
+    return {3: "CHW", 2: "LD", 1: "N"}.get(rank, "")
 MAX_SIZE = 2**48        # any one size, stride, padding or count: larger is a typo, not a network
 MAX_ELEMENTS = 2**64    # of one tensor: keeps every count exact and every float finite
 
 
+# word starts that mean opposite things: a hint never swaps one for the other
+OPPOSITES = (("up", "sub"), ("up", "down"), ("min", "max"), ("avg", "max"), ("in", "out"), ("en", "de"),
+             ("de", "con"), ("pre", "post"), ("first", "last"), ("global", "local"))
+
+
+def _opposed(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return any(a.startswith(x) and b.startswith(y) or a.startswith(y) and b.startswith(x) for x, y in OPPOSITES)
+
+
 def suggest(word: str, choices, n: int = 1) -> str:
-    """'did you mean ...?' for the (up to ``n``) choices nearest to ``word`` (YAML keys may be numbers).
+    """'did you mean ...?' for the (up to ``n``) choices nearest to ``word`` (YAML keys may be numbers):
+    near spellings that start as the word does and do not mean its opposite (:data:`OPPOSITES`).
 
     >>> suggest("kernal", ["kernel", "stride"]), suggest(0, ["out"])
     ("did you mean 'kernel'?", '')
+    >>> suggest("upsample", ["subsample", "maxpool"]), suggest("minpool", ["maxpool"])
+    ('', '')
     >>> suggest("conv", ["conv1", "pool1", "conv12"], n=3)
     "did you mean 'conv1' or 'conv12'?"
     """
-    close = [f"'{c}'" for c in difflib.get_close_matches(str(word), [str(c) for c in choices], n=n, cutoff=0.6)]
+    word = str(word)
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=n + 4, cutoff=0.6)
+    close = [f"'{c}'" for c in close if c[:1].lower() == word[:1].lower() and not _opposed(word, c)][:n]
     return f"did you mean {' or '.join([', '.join(close[:-1]), close[-1]] if len(close) > 1 else close)}?" \
         if close else ""
 
@@ -88,7 +116,7 @@ COERCE: dict[str, Callable[[str, Any], Any]] = {
     "size": lambda n, v: _int(n, v, 1),            # positive integer
     "count": lambda n, v: _int(n, v, 0),           # zero or more
     "pair": lambda n, v: _pair(n, v, 1),           # positive int or [h, w]
-    "pad": lambda n, v: "same" if v == "same" else _pair(n, v, 0),
+    "pad": lambda n, v: "same" if v == "same" else (0, 0) if v == "valid" else _pair(n, v, 0),  # valid: none
     "float": lambda n, v: _float(n, v),
     "bool": lambda n, v: _bool(n, v),
     "str": lambda n, v: _str(n, v),
@@ -150,6 +178,7 @@ class Op:
     attrs: dict[str, Attr] = {}
     inputs: tuple[int, int | None] = (1, 1)   # min and max number of inputs
     inplace: bool = False     # folded into the row of the layer it follows
+    accepts: tuple = ()       # layouts its input may have (LAYOUTS keys); empty: any
 
     def coerce(self, raw: dict) -> MappingProxyType:
         """Check raw attributes against the schema, fill defaults, return them read-only."""
@@ -191,8 +220,19 @@ class Op:
     def flops(self, a, ins, out, bias_flops=True):
         return 0
 
+    def counts(self, a, ins, out) -> dict | None:
+        """Named counts of one layer (``{"macs": ..., "bias": ...}``) that a FLOP counting
+        convention weighs (:mod:`archcost.counting`). None: the op names none, and every
+        convention but the lecture's uses its fallback for the op (see ``archcost conventions``)."""
+        return None
+
     def cells(self, a) -> dict:
         return {}
+
+    def layout(self, a, layouts, out) -> str:
+        """The output's layout: the first input's when the rank is kept, else the rank's default."""
+        first = layouts[0] if layouts else ""
+        return first if len(first) == len(out) else default_layout(len(out))
 
     # what a worksheet tells a student who counts by hand: see archcost/worksheet/rules.py
     def rules(self, a, bias_flops=True) -> tuple:
@@ -209,6 +249,13 @@ class SameShape(Op):
 
     def shape(self, a, ins, warn=lambda message: None):
         return tuple(ins[0])
+
+
+# how the reference PyTorch code runs an activation or a pool: tools that hook nn.Modules (thop,
+# ptflops, torchinfo) see modules only, and ptflops counts a module that calls a patched functional twice
+CALL = Attr("str", None, "how the reference PyTorch code runs it: module (nn.ReLU; the default when unset), "
+            "functional (F.relu) or method (x.mean); only FLOP conventions of module-hooking tools read it",
+            ("module", "functional", "method"))
 
 
 REGISTRY: dict[str, Op] = {}

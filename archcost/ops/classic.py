@@ -47,7 +47,7 @@ class Subsample(_WindowPool):
     doc = ("LeNet-5's trainable subsampling (S2, S4): K x K window sum x one coefficient + one bias per map; "
            "K x K multiply-adds (+ 1 bias add) per output")
     attrs = {
-        **_WindowPool.attrs,
+        **{k: v for k, v in _WindowPool.attrs.items() if k != "call"},
         "kernel": Attr("pair", 2, "window size K or [K_h, K_w] (LeNet-5: 2)"),
         "bias": Attr("bool", True, "one trainable bias per map (besides its coefficient)"),
     }
@@ -68,6 +68,10 @@ class Subsample(_WindowPool):
         if a["bias"] and bias_flops:
             per_output = per_output + 1
         return elements(out) * per_output
+
+    def counts(self, a, ins, out):
+        """macs: the window's multiply-adds by the map's coefficient; bias: one add per output."""
+        return {"macs": elements(out) * a["kernel"][0] * a["kernel"][1], "bias": elements(out) if a["bias"] else 0}
 
 
 @register

@@ -54,12 +54,13 @@ COERCE["table"] = _table   # the attribute kind of `table`
 class Conv(Op):
     name = "conv"
     kind = "conv"
+    accepts = ("CHW",)
     doc = "2-D convolution: out filters of kernel K over C_in/groups channels"
     attrs = {
         "out": Attr("size", doc="number of filters (output channels)"),
         "kernel": Attr("pair", doc="kernel size K or [K_h, K_w]"),
         "stride": Attr("pair", 1, "stride S"),
-        "pad": Attr("pad", 0, "zero padding P per side, [P_h, P_w], or 'same'"),
+        "pad": Attr("pad", 0, "zero padding P per side, [P_h, P_w], 'same' or 'valid' (= 0)"),
         "dilation": Attr("pair", 1, "dilation D: the kernel spans D x (K - 1) + 1"),
         "groups": Attr("size", 1, "channel groups (C_in for a depthwise conv)"),
         "bias": Attr("bool", True, "one bias per filter"),
@@ -113,6 +114,14 @@ class Conv(Op):
         if a["bias"] and bias_flops:
             per_output = per_output + 1
         return elements(out) * per_output
+
+    def counts(self, a, ins, out):
+        """macs: the weights' multiply-adds (the rule above without the bias); bias: one add per output."""
+        if a["table"] is not None:
+            macs = elements(out[1:], "output positions") * self.weights(a, ins)
+        else:
+            macs = elements(out) * conv_weights_per_output(a, ins[0][0])
+        return {"macs": macs, "bias": elements(out) if a["bias"] else 0}
 
     def rules(self, a, bias_flops=True):
         add = " + 1" if bias_flops else ""

@@ -74,6 +74,10 @@ class DeformConv(Conv):
                                                 "counted by the conv rule, and the bilinear sampling costs "
                                                 "H' x W' x C_in x K x K x 4 multiply-adds.")]
 
+    def notes(self, a):
+        return super().notes(a) + ((f"deform_groups {a['deform_groups']}",) if a["deform_groups"] != 1 else ()) \
+            + (() if a["offset_bias"] else ("offset conv without bias",))
+
     def shape(self, a, ins, warn=lambda m: None):
         out = super().shape(a, ins, warn)
         c_in, dg = value(ins[0][0]), value(a["deform_groups"])
@@ -97,3 +101,12 @@ class DeformConv(Conv):
         kh, kw = a["kernel"]
         sampling = step(positions * ins[0][0] * kh * kw * BILINEAR_NEIGHBOURS, "bilinear sampling")
         return offsets + main + sampling
+
+    def counts(self, a, ins, out):
+        """macs and bias: the offset conv's and the main conv's; sampling: the bilinear multiply-adds."""
+        oa = self.offset_branch(a)
+        offsets = super().counts(oa, ins, (oa["out"],) + tuple(out[1:]))
+        main = super().counts(a, ins, out)
+        kh, kw = a["kernel"]
+        sampling = elements(out[1:], "output positions") * ins[0][0] * kh * kw * BILINEAR_NEIGHBOURS
+        return {"macs": offsets["macs"] + main["macs"], "bias": offsets["bias"] + main["bias"], "sampling": sampling}

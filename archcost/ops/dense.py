@@ -12,10 +12,18 @@ class Input(Op):
     kind = "io"
     doc = "the network's input tensor (not a row of the table)"
     inputs = (0, 0)
-    attrs = {"shape": Attr("sizes", doc="C x H x W (or N)")}
+    attrs = {"shape": Attr("sizes", doc="C x H x W (or N)"),
+             "declared": Attr("sizes", None, "the spec's own shape, when --input replaced it")}
 
     def shape(self, a, ins, warn=lambda m: None):
-        return tuple(a["shape"])
+        shape, spec = tuple(a["shape"]), a.get("declared")   # (a sweep sets only the shape)
+        if spec and len(spec) == len(shape) == 3 and shape[0] != spec[0] and \
+                (shape[2] == spec[0] or shape[2] <= 4 < shape[0]):
+            c, h, w = shape
+            warn(f"the input {c}x{h}x{w} has {c} channels where the spec has {spec[0]}, and its last size {w} "
+                 f"looks like channels: an input is C x H x W (channels first); write {w}x{c}x{h} if that "
+                 "is what you meant")
+        return shape
 
 
 @register
@@ -55,6 +63,10 @@ class FC(Op):
         if a["bias"] and bias_flops:
             per_output = per_output + 1
         return a["out"] * per_output
+
+    def counts(self, a, ins, out):
+        """macs: out x in multiply-adds; bias: one add per output."""
+        return {"macs": a["out"] * elements(ins[0], "inputs"), "bias": a["out"] if a["bias"] else 0}
 
     def rules(self, a, bias_flops=True):
         add = " + 1" if bias_flops else ""

@@ -30,8 +30,8 @@ class Concat(Op):
         return (sum(x[0] for x in ins),) + tuple(first[1:])
 
     def rules(self, a, bias_flops=True):
-        return (("concat", "concat: stacks its inputs' channels (C out = the sum of their C, as 'C in' shows "
-                           "them); no parameters, no FLOPs; its output counts as memory."),)
+        return (("concat", "concat: stacks its inputs' channels (C out = the sum of their C); no parameters, "
+                           "no FLOPs; its output counts as memory."),)
 
 
 @register
@@ -50,6 +50,10 @@ class Add(Op):
 
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out) * (len(ins) - 1)
+
+    def counts(self, a, ins, out):
+        """additions: the rule above (tools that trace x + y see it; module hooks do not)."""
+        return {"additions": self.flops(a, ins, out)}
 
     def rules(self, a, bias_flops=True):
         return (("add", "add: the sum of its inputs (named in its notes), same shape out; no parameters; one "
@@ -75,3 +79,6 @@ class Mul(Op):
 
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out)
+
+    def counts(self, a, ins, out):
+        return {"elements": self.flops(a, ins, out)}

@@ -33,6 +33,10 @@ class BatchNorm(SameShape):
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out)
 
+    def counts(self, a, ins, out):
+        """elements: one per element; affine: one more per element when gamma and beta are learned."""
+        return {"elements": elements(out), "affine": elements(out) if a["affine"] else 0}
+
 
 @register
 class LRN(SameShape):
@@ -49,6 +53,9 @@ class LRN(SameShape):
 
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out) * a["size"]
+
+    def counts(self, a, ins, out):
+        return {"elements": elements(out), "window": self.flops(a, ins, out)}
 
     def cells(self, a):
         return {"kernel": a["size"]}

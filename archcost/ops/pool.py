@@ -9,16 +9,23 @@ from __future__ import annotations
 import math
 
 from ..arith import elements, value
-from .base import Attr, Op, need_rank, register, show_pair, spatial, window_notes, window_rules
+from .base import (CALL, Attr, Op, need_rank, register, show_pair, spatial, window_notes,
+                   window_rules)
+
+
+def pool_counts(window, ins, out) -> dict:
+    return {"window": window, "inputs": elements(ins[0], "input elements"), "outputs": elements(out)}
 
 
 class _WindowPool(Op):
     kind = "pool"
+    accepts = ("CHW",)
     attrs = {
         "kernel": Attr("pair", doc="window size K or [K_h, K_w]"),
         "stride": Attr("pair", None, "stride S (default: the kernel size)"),
-        "pad": Attr("pad", 0, "padding P per side, [P_h, P_w], or 'same'"),
+        "pad": Attr("pad", 0, "padding P per side, [P_h, P_w], 'same' or 'valid' (= 0)"),
         "ceil_mode": Attr("bool", False, "round the output size up (Caffe, torchvision's GoogLeNet)"),
+        "call": CALL,
     }
 
     def finish(self, a):
@@ -34,6 +41,10 @@ class _WindowPool(Op):
 
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out) * a["kernel"][0] * a["kernel"][1]
+
+    def counts(self, a, ins, out):
+        """window: the rule above; inputs: the input's elements; outputs: one per output element."""
+        return pool_counts(self.flops(a, ins, out), ins, out)
 
     def rules(self, a, bias_flops=True):
         return window_rules(a) + [("pool", "Pooling (max or average): no parameters; FLOPs are output elements "
@@ -62,8 +73,9 @@ class AvgPool(_WindowPool):
 class GlobalAvgPool(Op):
     name = "globalavgpool"
     kind = "pool"
+    accepts = ("CHW",)
     doc = "average of each channel over the whole map: C x H x W -> C x 1 x 1"
-    attrs = {}
+    attrs = {"call": CALL}
 
     def shape(self, a, ins, warn=lambda m: None):
         need_rank(self.name, ins[0], 3)
@@ -72,6 +84,9 @@ class GlobalAvgPool(Op):
     def flops(self, a, ins, out, bias_flops=True):
         # each of the C outputs sums its H x W inputs
         return elements(out) * ins[0][1] * ins[0][2]
+
+    def counts(self, a, ins, out):
+        return pool_counts(self.flops(a, ins, out), ins, out)
 
     def rules(self, a, bias_flops=True):
         return ((self.name, "Global average pool (kernel 'global'): C x H x W -> C x 1 x 1; no parameters; "
@@ -97,8 +112,9 @@ def _adaptive_total(size: int, out: int) -> int:
 class AdaptiveAvgPool(Op):
     name = "adaptiveavgpool"
     kind = "pool"
+    accepts = ("CHW",)
     doc = "average pooling to a fixed output size (torch's AdaptiveAvgPool2d)"
-    attrs = {"size": Attr("pair", doc="output size S or [S_h, S_w]")}
+    attrs = {"size": Attr("pair", doc="output size S or [S_h, S_w]"), "call": CALL}
 
     def shape(self, a, ins, warn=lambda m: None):
         need_rank(self.name, ins[0], 3)
@@ -108,6 +124,9 @@ class AdaptiveAvgPool(Op):
         _, h, w = (value(d) for d in ins[0])
         # the windows may overlap (e.g. 13 -> 6), so add up their real lengths
         return ins[0][0] * _adaptive_total(h, value(a["size"][0])) * _adaptive_total(w, value(a["size"][1]))
+
+    def counts(self, a, ins, out):
+        return pool_counts(self.flops(a, ins, out), ins, out)
 
     def rules(self, a, bias_flops=True):
         return ((self.name, "Adaptive average pool (kernel 'adaptive S'): C x H x W -> C x S x S; no parameters; "

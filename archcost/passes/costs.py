@@ -18,6 +18,7 @@ import networkx as nx
 
 from ..arith import elements
 from ..conventions import Conventions
+from ..counting import layer_flops
 from ..ops import get_op
 
 
@@ -33,7 +34,9 @@ def layer_costs(op, a, ins, out, conv: Conventions = Conventions()) -> tuple:
     (23296, 73056256, 784.0)
     """
     params = op.params(a, ins, out)
-    flops = op.flops(a, ins, out, conv.bias_flops)
+    flops = layer_flops(conv.counting, op, a, ins, out, conv.bias_flops)
+    if conv.flop_factor != 1:
+        flops = conv.flop_factor * flops
     if conv.batch != 1:
         flops = flops * conv.batch
     if op.inplace:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..errors import ArchcostError
 from .formats import emit, num
-from .parts import Budget, budget, part, ratio, ratio_text, reach as reach_, scale_for, stage_label, stages, until as until_
+from .parts import Budget, budget, part, ratio, ratio_text, reach as reach_, scale_for, stage_label, stage_order, stages, until as until_
 from .table import shape_text
 from .units import memory_in, units_note
 
@@ -46,19 +46,22 @@ def _split(token: str) -> tuple[str, str | None]:
     return name, shape or None
 
 
-def per_network(values, labels) -> list[list[str]]:
+def per_network(values, labels, tokens=None) -> list[list[str]]:
     """Distribute option values: 'NET:value' to that network (label, name or 1-based position),
-    plain 'value' to all.
+    plain 'value' to all. A NET that names several networks (``resnet resnet``) is an error.
 
     >>> per_network(["width=2", "2:depth=3"], ["a", "b@160"])
     [['width=2'], ['width=2', 'depth=3']]
     """
     out: list[list[str]] = [[] for _ in labels]
-    names = [_split(lab)[0] for lab in labels]
+    names = [_split(t)[0] for t in tokens or labels]
     for v in values:
         prefix, sep, rest = v.partition(":")
         hits = [i for i, (lab, nm) in enumerate(zip(labels, names))
                 if sep and prefix in (lab, nm, str(i + 1))]
+        if len(hits) > 1:
+            raise ArchcostError(f"'{v}': '{prefix}' names networks {', '.join(str(i + 1) for i in hits)} alike",
+                                f"use a position instead: {hits[0] + 1}:{rest} or {hits[1] + 1}:{rest}")
         for i in hits or range(len(labels)):
             out[i].append(rest if hits else v)
     return out
@@ -95,7 +98,7 @@ def load_networks(tokens, settings=(), until=(), reach=(), part_name="all", inpu
     for i, lab in enumerate(labels):
         if labels.index(lab) != i:
             labels[i] = f"{lab}#{labels[:i].count(lab) + 1}"
-    sets, cuts, reaches = (per_network(v, labels) for v in (settings, until, reach))
+    sets, cuts, reaches = (per_network(v, labels, tokens) for v in (settings, until, reach))
     out = []
     for token, label, s, u, r in zip(tokens, labels, sets, cuts, reaches):
         name, shape = _split(token)
@@ -122,7 +125,7 @@ def _records(nets) -> list[dict]:
         recs.append(_record("total", "", n, n.budget, first, {b: ranks[b][i] for b, _ in BUDGETS}))
     firsts = {k: budget(v) for k, v in stages(nets[0].layers).items()}
     keys = list(dict.fromkeys(k for n in nets for k in stages(n.layers)))
-    keys.sort(key=lambda k: -(k[0] * k[1]) if k else 1)
+    keys.sort(key=stage_order)
     for key in keys:
         for n in nets:
             layers = stages(n.layers).get(key)
@@ -174,10 +177,10 @@ def describe(nets, units="KB") -> tuple[str, list[str]]:
     same = len({n.part for n in nets}) == 1
     title = ("compare: " + ", ".join(n.label if same else f"{n.label} ({n.part})" for n in nets)
              + (f": {nets[0].part}" if same else ""))
-    flops = "multiply-adds incl. the bias add" if c.bias_flops else "multiply-adds without the bias add"
+    flops = c.flops_text()
     notes = [f"ratios against {nets[0].label}; FLOPs: {flops}; memory: {c.dtype} outputs, {units_note(units)}"
              f"{'; batch ' + str(c.batch) if c.batch != 1 else ''}; "
-             "depth = weight layers (conv, fc) on the longest path; stage = output resolution"]
+             "depth = weight layers (conv, fc, attention) on the longest path; stage = output resolution"]
     return title, notes
 
 

@@ -24,6 +24,8 @@ import json
 from dataclasses import dataclass
 
 from ..arith import Term, fmt, value
+from ..counting import layer_rule
+from ..errors import ArchcostError, one_line
 from ..ops import get_op
 from ..ops.base import REQUIRED, show_pair
 from ..passes.costs import layer_costs
@@ -124,6 +126,11 @@ def work(layer: Layer, report: Report, units: str = "KB") -> Working:
                 seen.add(step)
                 lines.append((step[0] or "step", step[1], ""))
         lines.append((label, t.result(), t.value))
+    conv = report.conventions
+    if conv.counting.rules:   # a tool's convention: say which of its rules counted this layer
+        rule, _ = layer_rule(conv.counting, op, layer.attrs, layer.input_shapes, layer.output_shape)
+        notes.append(f"FLOPs under {conv.convention}: {rule.text()} ({rule.why})"
+                     + ("; x 2 for FLOPs" if conv.flop_factor != 1 else ""))
     if op.inplace:
         notes.append("in place: it overwrites its input, so it has no memory of its own")
     return Working(layer.name, layer.op, op.doc, tuple(lines), tuple(notes))
@@ -135,7 +142,7 @@ def _find(report: Report, name: str) -> Layer:
 
 def _text(w: Working) -> str:
     width = max(len(q) for q, _, _ in w.lines) + 2
-    body = [f"{w.layer} ({w.op}): {w.doc}"]
+    body = [one_line(f"{w.layer} ({w.op}): {w.doc}")]
     body += [f"  {q:<{width - 2}}  {text}".rstrip() for q, text, _ in w.lines]
     body += [f"  note: {n}" for n in w.notes]
     return "\n".join(body)
@@ -153,7 +160,7 @@ def explain_layer(report: Report, name: str, units: str = "KB") -> str:
 
 def footer(report: Report, units: str = "KB") -> str:
     c = report.conventions
-    flops = "multiply-adds incl. the bias add" if c.bias_flops else "multiply-adds without the bias add"
+    flops = c.flops_text()
     batch = f"; memory and FLOPs x batch {c.batch}" if c.batch != 1 else ""
     return (f"FLOPs: {flops}; memory: output elements x {c.bytes_per_element} bytes ({c.dtype}); "
             f"{units_note(units)}{batch}")

@@ -21,12 +21,14 @@ parameters, whether global pooling is why (the fc's own rule is run on the map i
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from ..errors import one_line
 from ..ops import get_op
 from .formats import emit, num
 from .parts import budget, part, side, stage_key, stage_label, stages
 from .table import describe, shape_text
+from .transformer import reasons
 from .units import memory_in, units_note
 
 MOST = 0.5     # "most": more than half
@@ -126,7 +128,7 @@ def _params_finding(report, total):
     share = sum(x.params for x in fc) / total.params if total.params else 0.0
     holds = share > MOST
     claim = "nearly all parameters are in the fully-connected layers"
-    where = ", ".join(x.name for x in fc) or "no fc layer"
+    where = _names(fc) or "no fc layer"
     text = (f"{'holds' if holds else 'does not hold'}: the fc layers ({where}) hold {_pct(share)} of the "
             f"{total.params:,} parameters; threshold: more than {_pct(MOST)}")
     if not holds:
@@ -176,7 +178,10 @@ def derive(report, units: str = "KB") -> Findings:
         shares.append(_share("position", f"classifier ({_names(head)})", head, total))
     for key, layers in stages(report.layers).items():
         shares.append(_share("stage", stage_label(key), layers, total))
-    return Findings(report, tuple(shares), (first, _params_finding(report, total), _flops_finding(report, total)))
+    found = (first, _params_finding(report, total), _flops_finding(report, total))
+    why = reasons(report)   # a transformer's reasons, when it has attention layers
+    found = tuple(replace(x, statement=f"{x.statement}. {why[x.number]}") if x.number in why else x for x in found)
+    return Findings(report, tuple(shares), found)
 
 
 def _table(f: Findings, section: str, units: str) -> tuple[list, list]:
@@ -192,8 +197,7 @@ def render_findings(report, fmt: str = "text", units: str = "KB") -> str:
     """The shares and the three findings of ``report`` in any report format."""
     f = derive(report, units)
     c = report.conventions
-    note = (f"memory: {c.dtype} activations, {units_note(units)}; FLOPs: multiply-adds "
-            f"{'incl.' if c.bias_flops else 'without'} the bias add; thresholds: most = more than {_pct(MOST)}, "
+    note = (f"memory: {c.dtype} activations, {units_note(units)}; FLOPs: {c.flops_text()}; thresholds: most = more than {_pct(MOST)}, "
             f"early = within the first {_pct(EARLY)} of the conv layers")
     if fmt == "json":
         doc = {"network": report.network, "input": list(report.input), "units": units,
@@ -212,7 +216,7 @@ def render_findings(report, fmt: str = "text", units: str = "KB") -> str:
               for x in f.findings]
     out = [emit(["finding", "verdict", "share", "the numbers"], claims, fmt, title=describe(report))]
     if fmt == "text":   # one finding per paragraph reads better than a wide table
-        out = [describe(report) + "\n\n" + "\n\n".join(f"{x.number}. {x.claim.capitalize()}: {x.statement}."
+        out = [describe(report) + "\n\n" + "\n\n".join(one_line(f"{x.number}. {x.claim.capitalize()}: {x.statement}.")
                                                         for x in f.findings) + "\n"]
     for section, title in (("kind", "by op kind"), ("position", "by position"), ("stage", "by stage")):
         out.append(emit(*_table(f, section, units), fmt, title=title, notes=[note] if section == "stage" else ()))

@@ -16,6 +16,8 @@ import math
 import re
 from fractions import Fraction
 
+from ..errors import one_line
+
 FORMATS = ("text", "markdown", "csv", "json", "latex", "html")
 
 _TABULATE = {"text": "simple", "markdown": "github", "latex": "latex_booktabs", "html": "html"}
@@ -75,6 +77,8 @@ def emit(headers, rows, fmt: str, title: str | None = None, notes=()) -> str:
         return buf.getvalue()
     from tabulate import tabulate
 
+    if fmt in ("text", "markdown"):
+        headers, rows = [safe_cell(h, fmt) for h in headers], [[safe_cell(c, fmt) for c in r] for r in rows]
     body = tabulate(rows, headers=headers, tablefmt=_TABULATE[fmt], disable_numparse=True,
                     colalign=alignments(rows, len(headers)))
     if fmt == "html":
@@ -94,6 +98,19 @@ def emit(headers, rows, fmt: str, title: str | None = None, notes=()) -> str:
     head = f"{title}\n\n" if title else ""
     foot = "".join(f"{n}\n" for n in notes)
     return f"{head}{body}\n\n{foot}" if notes else f"{head}{body}\n"
+
+
+def safe_cell(c, fmt: str = "text"):
+    r"""A cell that cannot break its table: control characters and line breaks written as escapes
+    (a layer name is text from a spec), and in markdown a '|' escaped.
+
+    >>> safe_cell("a|b\nc", "markdown"), safe_cell("tab\there"), safe_cell(5)
+    ('a\\|b\\nc', 'tab\\there', 5)
+    """
+    if not isinstance(c, str):
+        return c
+    c = one_line(c)
+    return c.replace("|", "\\|") if fmt == "markdown" else c
 
 
 def _esc(s: str) -> str:

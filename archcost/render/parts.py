@@ -3,8 +3,9 @@
 Definitions (the README's Conventions section states them too):
 
 - **stage**: the layers whose output has the same spatial size (112, 56, 28, ...); layers with
-  a vector output (flatten, fc) form the stage ``vector``;
-- **depth**: weight layers (conv and fc) on the longest path from input to output
+  a vector output (flatten, fc) form the stage ``vector``; a token sequence of L tokens (ViT's
+  encoder) the stage ``L tok``, after the maps;
+- **depth**: weight layers (conv, fc and attention) on the longest path from input to output
   (VGG-16: 16, GoogLeNet: 22, ResNet-50: 50);
 - **until RES**: every layer before the spatial size first drops below RES;
   **until LAYER**: every layer up to and including LAYER, in the spec's order;
@@ -30,20 +31,31 @@ from dataclasses import dataclass
 from ..errors import ArchcostError
 from ..ops.base import suggest
 
-WEIGHT_KINDS = ("conv", "fc")
+WEIGHT_KINDS = ("conv", "fc", "attention")
 PARTS = ("all", "features", "classifier")
 
 
 def stage_key(layer) -> tuple:
-    """(H, W) of the layer's output, or () for a vector."""
-    s = layer.output_shape
+    """(H, W) of the layer's output in its layout, (L,) for a sequence of L tokens, () for a vector."""
+    s, lay = layer.output_shape, getattr(layer, "layout", "")
+    if lay and len(lay) == len(s):
+        if "L" in lay:
+            return (s[lay.index("L")],)
+        return (s[lay.index("H")], s[lay.index("W")]) if "H" in lay and "W" in lay else ()
     return tuple(s[1:3]) if len(s) >= 3 else ()
 
 
 def stage_label(key: tuple) -> str:
     if not key:
         return "vector"
+    if len(key) == 1:
+        return f"{key[0]} tok"
     return str(key[0]) if key[0] == key[1] else f"{key[0]}x{key[1]}"
+
+
+def stage_order(key: tuple) -> tuple:
+    """Sort key of stages: maps largest first, then token sequences (longest first), the vector last."""
+    return (0, -(key[0] * key[1])) if len(key) == 2 else (1, -key[0]) if key else (2, 0)
 
 
 def side(layer) -> int:
@@ -57,7 +69,7 @@ def stages(layers) -> dict:
     out: dict = {}
     for x in layers:
         out.setdefault(stage_key(x), []).append(x)
-    return dict(sorted(out.items(), key=lambda kv: -(kv[0][0] * kv[0][1]) if kv[0] else 1))
+    return dict(sorted(out.items(), key=lambda kv: stage_order(kv[0])))
 
 
 def depth(layers) -> int:

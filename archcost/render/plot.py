@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import io
 
-from ..errors import ArchcostError
+from ..errors import ArchcostError, one_line
 from .parts import scale_for
 from .units import memory_in
 
 FORMATS = ("png", "svg", "pdf")
 KIND_COLORS = {"conv": "#1f77b4", "pool": "#ff7f0e", "fc": "#2ca02c", "norm": "#9467bd", "merge": "#8c564b",
-               "reshape": "#7f7f7f", "act": "#e377c2", "dropout": "#bcbd22"}
+               "reshape": "#7f7f7f", "act": "#e377c2", "dropout": "#bcbd22",
+               "attention": "#d62728", "token": "#17becf", "matmul": "#ff9896"}
 
 
 def pyplot():
@@ -56,9 +57,30 @@ def image(fig, fmt: str = "png", dpi: int = 100) -> bytes:
     return buf.getvalue()
 
 
+def literal(text, width: int | None = None) -> str:
+    r"""Text from a spec or the command line as matplotlib must draw it: '$' escaped (it would
+    start mathtext), control characters escaped, and with ``width`` a long name cut, its end kept.
+
+    >>> literal("cost in $ and $x$"), literal("a" * 50 + "conv1", 12)
+    ('cost in \\$ and \\$x\\$', '...aaaaconv1')
+    """
+    text = one_line(str(text))
+    if width and len(text) > width:
+        text = "..." + text[-(width - 3):]
+    return text.replace("$", r"\$")
+
+
+def _tight(fig) -> None:
+    """tight_layout, quietly: when long labels leave it no room it keeps the figure as it is."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
+
+
 def _conventions(c, units) -> str:
-    return (f"memory: {c.dtype} activations in {units} (1024-based); FLOPs: multiply-adds "
-            f"{'incl.' if c.bias_flops else 'without'} the bias add" + (f"; batch {c.batch}" if c.batch != 1 else ""))
+    return (f"memory: {c.dtype} activations in {units} (1024-based); FLOPs: {c.flops_text()}" + (f"; batch {c.batch}" if c.batch != 1 else ""))
 
 
 def layers_figure(report, units: str = "KB"):
@@ -80,13 +102,13 @@ def layers_figure(report, units: str = "KB"):
     axes[-1].set_xlim(-0.6, len(rows) - 0.4)
     step = max(1, len(rows) // 60)
     axes[-1].set_xticks(range(0, len(rows), step))
-    axes[-1].set_xticklabels(names[::step], rotation=90, fontsize=8 if len(rows) < 40 else 6)
+    axes[-1].set_xticklabels([literal(n, 40) for n in names[::step]], rotation=90, fontsize=8 if len(rows) < 40 else 6)
     kinds = list(dict.fromkeys(x.kind for x in rows))
     axes[0].legend(handles=[plt.Rectangle((0, 0), 1, 1, color=KIND_COLORS.get(k, "#17becf")) for k in kinds],
                    labels=kinds, fontsize=8, ncol=len(kinds), loc="upper right")
-    axes[0].set_title(f"{report.network}: where each budget sits, layer by layer\n"
+    axes[0].set_title(f"{literal(report.network, 60)}: where each budget sits, layer by layer\n"
                       f"{_conventions(report.conventions, units)}", fontsize=9)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -105,7 +127,7 @@ def compare_figure(nets, units: str = "KB"):
     ax.scatter(xs, ys, s=areas, alpha=0.45, c=range(len(nets)), cmap="tab10", edgecolors="black")
     for n, x, y, m, a in zip(nets, xs, ys, memory, areas):
         shown = f"{m:,.0f}" if units == "KB" else f"{m:,.1f}"
-        ax.annotate(f"{n.label}\n{shown} {units}", (x, y), xytext=((a / 3.1416) ** 0.5 + 4, 0),
+        ax.annotate(f"{literal(n.label, 40)}\n{shown} {units}", (x, y), xytext=((a / 3.1416) ** 0.5 + 4, 0),
                     textcoords="offset points", ha="left", va="center", fontsize=9)
     ax.set_xlabel(f"FLOPs ({fp}, multiply-adds)")
     ax.set_ylabel(f"parameters ({pp})")
@@ -114,7 +136,7 @@ def compare_figure(nets, units: str = "KB"):
     ax.grid(alpha=0.3)
     ax.set_title(f"FLOPs against parameters; bubble area = activation memory\n"
                  f"({_conventions(nets[0].report.conventions, units)})", fontsize=9)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -139,16 +161,16 @@ def sweep_figure(network: str, variants, units: str = "KB"):
         for i, gval in enumerate(groups):
             pts = [v for v in variants if line is None or v.values[line] == gval]
             x = [v.values[xname] if numeric else xs.index(v.values[xname]) for v in pts]
-            ax.plot(x, [get(v) for v in pts], marker="o", markersize=3, label=f"{line}={gval}" if line else None,
+            ax.plot(x, [get(v) for v in pts], marker="o", markersize=3, label=literal(f"{line}={gval}", 40) if line else None,
                     color=shade(i / max(1, len(groups) - 1) * 0.9))
-        ax.set_xlabel(xname)
+        ax.set_xlabel(literal(xname))
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         if not numeric:
             ax.set_xticks(range(len(xs)))
-            ax.set_xticklabels([str(x) for x in xs])
+            ax.set_xticklabels([literal(x, 20) for x in xs])
     if line:
         axes[-1].legend(fontsize=7, ncol=2 if len(groups) > 6 else 1)
-    fig.suptitle(f"sweep {network}: {', '.join(names)}", fontsize=10)
-    fig.tight_layout()
+    fig.suptitle(literal(f"sweep {network}: {', '.join(names)}", 100), fontsize=10)
+    _tight(fig)
     return fig

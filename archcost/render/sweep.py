@@ -41,6 +41,5 @@ def render_sweep(network: str, variants, fmt: str = "text", units: str = "KB", c
     headers = names + ["input", "layers", "depth", f"memory ({units})", f"params ({pp})".replace(" ()", ""),
                        f"FLOPs ({fp})".replace(" ()", "")]
     notes = [f"{len(variants)} variants, each the totals of a full analysis; memory: "
-             f"{units_note(units)}" + (f"; FLOPs: multiply-adds {'incl.' if conv.bias_flops else 'without'} "
-                                       f"the bias add" if conv else "")]
+             f"{units_note(units)}" + (f"; FLOPs: {conv.flops_text()}" if conv else "")]
     return emit(headers, rows, fmt, title=f"sweep {network}: " + ", ".join(names), notes=notes)

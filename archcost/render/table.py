@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from ..errors import one_line
 from ..report import Report
 from .formats import emit, fixed, num
 from .units import memory_in, units_note
@@ -18,12 +19,31 @@ CSV_HEADERS = ["layer", "op", "c_in", "hw_in", "filters", "kernel", "stride", "p
                "memory_kb", "params", "flops", "folded"]
 
 
-def channels(shape) -> int | str:
+def channels(shape, layout: str = "") -> int | str:
+    """C (or a token's dim D) of a shape in its layout: the first axis unless the layout says where.
+
+    >>> channels((64, 56, 56)), channels((56, 56, 96), "HWC"), channels((197, 768), "LD")
+    (64, 96, 768)
+    """
+    if len(layout) == len(shape):
+        for c in "CD":
+            if c in layout:
+                return shape[layout.index(c)]
     return shape[0] if shape else ""
 
 
-def hw(shape) -> str:
-    """'56' for a square map, '28x14' otherwise, '' for a vector."""
+def hw(shape, layout: str = "") -> str:
+    """'56' for a square map, '28x14' otherwise, '197 tok' for a token sequence, '' for a vector.
+
+    >>> hw((64, 56, 56)), hw((28, 14, 96), "HWC"), hw((197, 768), "LD"), hw((1000,))
+    ('56', '28x14', '197 tok', '')
+    """
+    if len(layout) == len(shape):
+        if "L" in layout:
+            return f"{shape[layout.index('L')]} tok"
+        if "H" in layout and "W" in layout:
+            h, w = shape[layout.index("H")], shape[layout.index("W")]
+            return str(h) if h == w else f"{h}x{w}"
     if len(shape) < 3:
         return ""
     return str(shape[1]) if shape[1] == shape[2] else "x".join(str(d) for d in shape[1:])
@@ -36,28 +56,43 @@ def shape_text(shape) -> str:
 def channels_in(x) -> int | str:
     """C in; a layer fed by several inputs of different widths shows them all (a concat: 64+128+32+32)."""
     widths = [s[0] for s in x.input_shapes if s]
-    return "+".join(map(str, widths)) if len(set(widths)) > 1 else channels(x.input_shape)
+    if len(set(widths)) > 1 and x.input_layout[:1] in ("C", "N", ""):
+        return "+".join(map(str, widths))
+    return channels(x.input_shape, x.input_layout)
 
 
 def layer_cells(x) -> list:
     c = x.cells
-    return [x.name, channels_in(x), hw(x.input_shape), c.get("filters", ""), c.get("kernel", ""),
-            c.get("stride", ""), c.get("pad", ""), channels(x.output_shape), hw(x.output_shape)]
+    return [x.name, channels_in(x), hw(x.input_shape, x.input_layout), c.get("filters", ""), c.get("kernel", ""),
+            c.get("stride", ""), c.get("pad", ""), channels(x.output_shape, x.layout), hw(x.output_shape, x.layout)]
+
+
+def headers_for(report: Report) -> list:
+    """The lecture's headers; a network with token sequences reads C/dim and H/W or tokens."""
+    if not any("L" in x.layout for x in report.layers):
+        return list(HEADERS)
+    return [{"C in": "C/dim in", "H/W in": "H/W/tok in", "C out": "C/dim out", "H/W out": "H/W/tok out"}.get(h, h)
+            for h in HEADERS]
 
 
 def describe(report: Report) -> str:
-    return (f"{report.network}: {report.title}\ninput {shape_text(report.input)}"
-            + (f"; source: {report.source}" if report.source else ""))
+    """The two header lines: the network and its title, the input and the source (each kept to
+    its line: a spec's text may hold line breaks)."""
+    return (one_line(f"{report.network}: {report.title}") + f"\ninput {shape_text(report.input)}"
+            + (one_line(f"; source: {report.source}") if report.source else ""))
 
 
-def conventions_note(report: Report, all: bool = False) -> str:
+def conventions_note(report: Report, all: bool = False, exact: bool = False) -> str:
     c = report.conventions
-    flops = "multiply-adds incl. the bias add" if c.bias_flops else "multiply-adds without the bias add"
+    flops = c.flops_text()
     batch = f", batch {c.batch}" if c.batch != 1 else ""
     fold = "" if all else "; in-place layers (activations, batch norm, dropout) folded into the row they follow (--all shows them)"
+    cut = exact and any(round(x.memory_kb, 2) != x.memory_kb for x in report.layers)
+    figures = (f"params and FLOPs: exact counts; memory (KB): "
+               + ("to two decimals (csv and json carry the exact values)" if cut else "exact") if exact else "params (k) = parameters / 1,000, flop (M) = FLOPs / 1,000,000, rounded half up "
+               "(to whole numbers unless a column's total is under 100)")
     return (f"FLOPs: {flops}; memory: {c.dtype} outputs ({c.bytes_per_element} bytes), KB = {c.kb} bytes{batch}; "
-            f"params (k) = parameters / 1,000, flop (M) = FLOPs / 1,000,000, rounded half up "
-            f"(to whole numbers unless a column's total is under 100){fold}")
+            f"{figures}{fold}")
 
 
 def column_decimals(report: Report) -> tuple[int, int, int]:
@@ -101,6 +136,6 @@ def render_table(report: Report, fmt: str = "text", all: bool = False, exact: bo
                            fixed(x.flops, 10**6, df)]
     body = [layer_cells(x) + cells(x) for x in rows]
     body.append(["total"] + [""] * 8 + cells(t))
-    headers = HEADERS[:9] + [f"memory ({units})"] + (["params", "FLOPs"] if exact else HEADERS[10:])
-    notes = [conventions_note(report, all)] + ([units_note(units)] if units != "KB" else [])
+    headers = headers_for(report)[:9] + [f"memory ({units})"] + (["params", "FLOPs"] if exact else HEADERS[10:])
+    notes = [conventions_note(report, all, exact)] + ([units_note(units)] if units != "KB" else [])
     return emit(headers, body, fmt, title=describe(report), notes=notes)

@@ -52,11 +52,12 @@ from ..errors import ArchcostError
 from ..expr import evaluate, resolve
 from ..ops import REGISTRY, all_ops, get_op
 from ..ops.base import suggest
+from ..published import check_published
 from .yamlread import parse_yaml, read_yaml
 
 DEFAULT_MAX_NODES = 1_000_000
 HEADER_KEYS = ("name", "title", "source", "family", "input", "params", "defaults", "blocks",
-               "layers", "variants", "notes")
+               "layers", "variants", "notes", "published")
 LAYER_KEYS = ("name", "op", "input", "repeat", "when")
 BLOCK_KEYS = ("params", "defaults", "layers", "doc")
 VARIANT_KEYS = ("title", "source", "set", "input", "aliases")
@@ -78,6 +79,7 @@ class Spec:
     layers: list
     variants: dict = field(default_factory=dict)
     notes: str = ""
+    published: tuple = ()   # what the sources print (archcost.published), for `archcost reconcile`
 
     def variant_names(self) -> list[str]:
         return list(self.variants) or [self.name]
@@ -162,7 +164,9 @@ def spec_from_data(data, shown: str = "<spec>") -> Spec:
                 source=str(data.get("source", "")), family=str(data.get("family", data["name"])),
                 file=shown, input=data["input"], params=params, defaults=dict(defaults),
                 blocks=dict(blocks), layers=data["layers"], variants=dict(variants),
-                notes=str(data.get("notes", "")))
+                notes=str(data.get("notes", "")),
+                published=check_published(data.get("published"), params, list(variants) or [str(data["name"])],
+                                          shown))
 
 
 def parse_setting(text: str):
@@ -193,7 +197,18 @@ def parse_input(text: str, current) -> list[int]:
         dims = []
     if not dims or len(dims) > 3 or any(d <= 0 for d in dims):
         raise ArchcostError(f"--input {text!r} is not a shape", "write C x H x W, e.g. --input 3x224x224")
-    if len(dims) == 3 or len(current) != 3:
+    if len(current) != 3:
+        if len(dims) != len(current):
+            raise ArchcostError(f"--input {text!r} has {len(dims)} size(s), but this network's input has "
+                                f"{len(current)} ({'x'.join(map(str, current))})",
+                                f"give {len(current)} size(s), e.g. --input {'x'.join(map(str, current))}")
+        return dims
+    if len(dims) == 2 and dims[0] == current[0] and dims[0] != dims[1]:   # 3x224: C x H, not H x W
+        raise ArchcostError(f"--input {text!r} reads as H x W = {dims[0]} x {dims[1]}, and {dims[0]} is this "
+                            "network's channel count: a side is missing",
+                            f"write C x H x W (--input {dims[0]}x{dims[1]}x{dims[1]}) or one side "
+                            f"(--input {dims[1]})")
+    if len(dims) == 3:
         return dims
     return [current[0]] + (dims * 2 if len(dims) == 1 else dims)
 
@@ -397,8 +412,11 @@ def load_graph(spec: Spec, variant: str | None = None, settings: dict | None = N
         raise exc.located(file=spec.file)
     g = ir.new_graph(name, title=var.get("title", spec.title), source=var.get("source", spec.source),
                      file=spec.file, family=spec.family, settings=env)
+    declared = resolve(var.get("input", spec.input), env) if input is not None else None
+    attrs = {"shape": shape} if not isinstance(declared, list) or declared == list(shape) else \
+        {"shape": shape, "declared": declared}
     try:
-        ir.add_node(g, "input", "input", {"shape": shape}, line=_line(spec.input, 1), file=spec.file)
+        ir.add_node(g, "input", "input", attrs, line=_line(spec.input, 1), file=spec.file)
     except ArchcostError as exc:
         raise ArchcostError(f"the input shape {shape} is not valid ({exc.what})",
                             "write it as [C, H, W] with positive sizes", file=spec.file)

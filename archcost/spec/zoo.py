@@ -36,7 +36,9 @@ def _files() -> list[str]:
 
 @lru_cache(maxsize=None)
 def _read(path: str) -> Spec:
-    return read_spec(path, shown=os.path.join("specs", os.path.basename(path)))
+    """A zoo file, named in messages as ``zoo:alexnet.yaml``: its place on disk (inside the
+    installed package) is nothing the user wrote or can find at 'specs/alexnet.yaml'."""
+    return read_spec(path, shown=f"zoo:{os.path.basename(path)}")
 
 
 @lru_cache(maxsize=1)

@@ -43,13 +43,18 @@ def _fpdf():
     return fpdf
 
 
+CELL_CHARS = 40    # a longer word (a layer name from a spec) is cut, its end kept; longer text wraps
+
+
 def _widths(headers, rows) -> list[float]:
-    longest = [max([len(h) * 0.8] + [len(_text(r[i])) for r in rows]) for i, h in enumerate(headers)]
+    longest = [min(CELL_CHARS, max([len(h) * 0.8] + [len(_text(r[i])) for r in rows])) for i, h in enumerate(headers)]
     return [max(w, 4.5) for w in longest]
 
 
 def _text(c) -> str:
-    return show_cell(c, "?", str, str, str)
+    """A table cell's text with no word longer than CELL_CHARS, so every column keeps room on the page."""
+    words = show_cell(c, "?", str, str, str).split(" ")
+    return " ".join(w if len(w) <= CELL_CHARS else "..." + w[-(CELL_CHARS - 3):] for w in words)
 
 
 def _table(doc, headers, rows, fpdf, sans="Helvetica", latin1=latin1):

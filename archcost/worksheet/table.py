@@ -17,7 +17,7 @@ import random
 from ..errors import ArchcostError
 from ..ops.base import suggest
 from ..render.formats import fixed
-from ..render.table import HEADERS, channels, column_decimals, layer_cells
+from ..render.table import HEADERS, channels, column_decimals, hw, layer_cells
 from ..report import Report
 from .model import Blank, Section, Table
 
@@ -50,10 +50,10 @@ def parse_groups(text: str) -> tuple:
 
 def _exact(x, key):
     if key == "c_out":
-        return channels(x.output_shape)
-    if key == "hw_out":
-        _, h, w = x.output_shape
-        return h if h == w else f"{h}x{w}"
+        return channels(x.output_shape, x.layout)
+    if key == "hw_out":   # '56' (a number), '28x14', or '197 tok' for a token sequence
+        text = hw(x.output_shape, x.layout)
+        return int(text) if text.isdigit() else text
     return {"memory": x.memory_kb, "params": x.params, "flops": x.flops}[key]
 
 

@@ -149,13 +149,14 @@ def _options(g, name, shapes, rng, knobs, allow_floor, f, classifier) -> list:
     raw = dict(data["attrs"])
     if op.kind == "io":
         shape = list(raw["shape"])
+        if len(shape) != 3:          # a vector (an MLP's input) keeps its size: only its widths vary
+            return [(op.coerce({"shape": shape}), tuple(shape))]
         sides = [shape[1]]
-        if len(shape) == 3 and shape[1] == shape[2] and knobs["input"] != "off":
+        if shape[1] == shape[2] and knobs["input"] != "off":
             lo, hi = knobs["input"] or (round(shape[1] * 0.9), round(shape[1] * 1.1))
             sides = list(range(lo, hi + 1))
         rng.shuffle(sides)
-        return [(op.coerce({"shape": [shape[0], h, h] + shape[3:]}), (shape[0], h, h, *shape[3:])) for h in sides] \
-            if len(shape) == 3 else [(op.coerce(raw), tuple(shape))]
+        return [(op.coerce({"shape": [shape[0], h, h]}), (shape[0], h, h)) for h in sides]
     ins = [shapes[i] for i in data["inputs"]]
     if "out" in raw and op.kind in ("conv", "fc") and name != classifier:
         c_in0 = g.nodes[data["inputs"][0]].get("shape", (None,))[0]
@@ -265,13 +266,15 @@ def variant_report(report: Report, shown: int = 8) -> Report:
     network, and its sheet must not say it is (nor cite the original's table as its source).
 
     >>> r = draw_variants("alexnet", 1, seed=1)[0].report
-    >>> r.title.startswith("A variant of alexnet, not the published network: filters "), r.source[:21]
-    (True, 'drawn by archcost fro')
+    >>> r.title
+    'A drawn variant of alexnet, not alexnet itself: filters 80/224/448/288/288/4736/4736/1000, input 3x247x247'
+    >>> r.source[:21]
+    'drawn by archcost fro'
     """
     from dataclasses import replace
 
-    filters = [str(x.attrs["out"]) for x in report.layers if x.kind == "conv" and "out" in x.attrs]
+    filters = [str(x.attrs["out"]) for x in report.layers if x.kind in ("conv", "fc") and "out" in x.attrs]
     listed = "/".join(filters[:shown]) + ("/..." if len(filters) > shown else "")
-    title = (f"A variant of {report.network}, not the published network: "
+    title = (f"A drawn variant of {report.network}, not {report.network} itself: "
              + (f"filters {listed}, " if filters else "") + f"input {'x'.join(map(str, report.input))}")
     return replace(report, title=title, source=f"drawn by archcost from {report.network} ({report.title})")

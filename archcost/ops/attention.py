@@ -1,0 +1,172 @@
+"""Attention: ``attention`` (ViT's multi-head self-attention) and ``window_attention`` (Swin v1/v2).
+
+Multi-head self-attention over L tokens of width D, with h heads of D/h features (torch's
+nn.MultiheadAttention): a linear layer makes Q, K and V (3D outputs per token), each head
+scores every pair of tokens (Q K^T: h x L x L scores, D/h multiply-adds each), the softmax of
+the scores weights the values (A V: again h x L x L x D/h), and a linear layer projects the
+heads back to D. Parameters: 3D x D + 3D and D x D + D (with biases). The h x L x L score
+matrix is shown by ``archcost explain`` but, as the lecture's rule says, a layer's memory is its
+output (L x D); the scores belong to training memory. The softmax is not counted.
+
+>>> from archcost.ops import get_op
+>>> att = get_op("attention")
+>>> a = att.coerce({"heads": 12})
+>>> att.params(a, [(197, 768)], (197, 768))
+2362368
+>>> att.matmul_flops(a, [(197, 768)], (197, 768))     # 197 x 768 x 3072 + 2 x 197 x 197 x 768
+524391936
+
+Swin's window attention does the same inside M x M windows of an H x W x C map, padded to a
+multiple of the window, with a learned bias for each relative position (v1: a table of
+(2M - 1)^2 x h parameters) or cosine attention with a continuous position bias computed by a
+small MLP from the relative coordinates (v2: 2 x 512 + 512 + 512 x h parameters, and its
+multiply-adds, plus one logit scale per head).
+"""
+
+from __future__ import annotations
+
+from ..arith import floor_div, step, value
+from ..errors import ArchcostError
+from .base import Attr, Op, need_rank, register, show_pair
+from .linear import weight_flops
+
+
+def head_dim(d, heads):
+    if value(d) % value(heads):
+        raise ArchcostError(f"{value(heads)} heads do not divide the width {value(d)}",
+                            "choose a number of heads that divides the width")
+    return step(floor_div(d, heads), "head dim (D / heads)")
+
+
+def projection(tokens, d_in, d_out, bias, bias_flops, name):
+    """tokens x d_out x (d_in (+ 1 bias add)): one linear layer applied to every token."""
+    per_output = d_in + 1 if bias and bias_flops else d_in
+    return step(tokens * d_out * per_output, name)
+
+
+def scores_and_values(windows, heads, n, hd):
+    """Q K^T and A V: heads x N x N scores per window, each D/h multiply-adds, twice."""
+    scores = step(heads * n * n if windows is None else windows * heads * n * n,
+                  "scores (heads x L x L)" if windows is None else "scores (windows x heads x M^2 x M^2)")
+    return step(scores * hd, "Q K^T"), step(scores * hd, "A V"), scores
+
+
+@register
+class Attention(Op):
+    name = "attention"
+    kind = "attention"
+    accepts = ("LD",)
+    doc = ("multi-head self-attention over L tokens x D (ViT): Q, K, V projections L x 3D x D, "
+           "Q K^T and A V heads x L x L x D/heads each, output projection L x D x D")
+    attrs = {
+        "heads": Attr("size", doc="attention heads h (D / h features each)"),
+        "bias": Attr("bool", True, "biases of the Q, K, V and output projections"),
+    }
+
+    def shape(self, a, ins, warn=lambda m: None):
+        (x,) = ins
+        need_rank(self.name, x, 2, "tokens x dim")
+        head_dim(x[1], a["heads"])
+        return tuple(x)
+
+    def params(self, a, ins, out):
+        d = ins[0][1]
+        qkv = 3 * d * d + 3 * d if a["bias"] else 3 * d * d
+        proj = d * d + d if a["bias"] else d * d
+        return step(qkv, "Q, K, V projection params") + step(proj, "output projection params")
+
+    def flops(self, a, ins, out, bias_flops=True):
+        tokens, d = ins[0]
+        hd = head_dim(d, a["heads"])
+        qkv = projection(tokens, d, 3 * d, a["bias"], bias_flops, "Q, K, V (L x 3D x D)")
+        qk, av, _ = scores_and_values(None, a["heads"], tokens, hd)
+        proj = projection(tokens, d, d, a["bias"], bias_flops, "output projection (L x D x D)")
+        return qkv + qk + av + proj
+
+    matmul_flops = weight_flops
+
+    def activation_flops(self, a, ins, out):
+        """Q K^T and A V alone: the matmuls of two activations (fvcore's count leaves them out)."""
+        qk, av, _ = scores_and_values(None, a["heads"], ins[0][0], head_dim(ins[0][1], a["heads"]))
+        return qk + av
+
+    def cells(self, a):
+        return {"filters": f"{a['heads']} heads"}
+
+
+@register
+class WindowAttention(Op):
+    name = "window_attention"
+    kind = "attention"
+    accepts = ("HWC",)
+    doc = ("Swin's (shifted) window attention on H x W x C: the map padded to a multiple of the "
+           "window M, multi-head attention inside each M x M window (Q K^T and A V heads x M^2 x M^2 x "
+           "C/heads per window), with relative position bias (v1) or cosine attention and a continuous "
+           "position bias MLP (v2)")
+    attrs = {
+        "heads": Attr("size", doc="attention heads"),
+        "window": Attr("pair", doc="window size M or [M_h, M_w]"),
+        "shift": Attr("count", 0, "cyclic shift of the windows (M // 2 in every other block; no FLOPs)"),
+        "v2": Attr("bool", False, "Swin v2: cosine attention, continuous position bias MLP, logit scale"),
+        "cpb_hidden": Attr("size", 512, "hidden width of the v2 position bias MLP"),
+        "bias": Attr("bool", True, "biases of the Q, K, V and output projections"),
+    }
+
+    def shape(self, a, ins, warn=lambda m: None):
+        (x,) = ins
+        need_rank(self.name, x, 3, "H x W x C")
+        head_dim(x[2], a["heads"])
+        return tuple(x)
+
+    def _table_entries(self, a):
+        """Relative positions in a window: (2 M_h - 1) x (2 M_w - 1)."""
+        return step((2 * a["window"][0] - 1) * (2 * a["window"][1] - 1), "relative positions ((2M - 1)^2)")
+
+    def params(self, a, ins, out):
+        c, heads = ins[0][2], a["heads"]
+        total = step(3 * c * c + 3 * c if a["bias"] else 3 * c * c, "Q, K, V projection params")
+        total = total + step(c * c + c if a["bias"] else c * c, "output projection params")
+        entries = self._table_entries(a)
+        if a["v2"]:   # the position bias MLP: Linear(2, hidden) with bias, Linear(hidden, heads) without
+            mlp = step(2 * a["cpb_hidden"] + a["cpb_hidden"] + a["cpb_hidden"] * heads, "position bias MLP params")
+            return total + mlp + step(heads, "logit scales")
+        return total + step(entries * heads, "relative position bias table")
+
+    def _windows(self, a, ins):
+        """(windows, tokens) of the map padded to a multiple of the window, as torchvision pads it."""
+        h, w, c = ins[0]
+        mh, mw = a["window"]
+        hp = step(h + (mh - h % mh) % mh, "padded H") if value(h) % value(mh) else h
+        wp = step(w + (mw - w % mw) % mw, "padded W") if value(w) % value(mw) else w
+        return step(floor_div(hp, mh) * floor_div(wp, mw), "windows"), step(hp * wp, "tokens (padded)")
+
+    def activation_flops(self, a, ins, out):
+        """Q K^T and A V alone: the matmuls of two activations (fvcore's count leaves them out)."""
+        windows, _ = self._windows(a, ins)
+        mh, mw = a["window"]
+        qk, av, _ = scores_and_values(windows, a["heads"], mh * mw, head_dim(ins[0][2], a["heads"]))
+        return qk + av
+
+    def flops(self, a, ins, out, bias_flops=True):
+        c = ins[0][2]
+        mh, mw = a["window"]
+        windows, tokens = self._windows(a, ins)
+        hd = head_dim(c, a["heads"])
+        qkv = projection(tokens, c, 3 * c, a["bias"], bias_flops, "Q, K, V (tokens x 3C x C)")
+        qk, av, scores = scores_and_values(windows, a["heads"], mh * mw, hd)
+        proj = projection(tokens, c, c, a["bias"], bias_flops, "output projection (tokens x C x C)")
+        total = qkv + qk + av + proj
+        if a["v2"]:   # the MLP runs once per forward on the (2M - 1)^2 relative coordinates
+            entries = self._table_entries(a)
+            hidden = a["cpb_hidden"]
+            total = total + step(entries * hidden * (2 + 1 if bias_flops else 2) + entries * a["heads"] * hidden,
+                                 "position bias MLP")
+        if bias_flops:   # the relative position bias is added to every score
+            total = total + step(scores, "position bias adds")
+        return total
+
+    matmul_flops = weight_flops
+
+    def cells(self, a):
+        return {"filters": f"{a['heads']} heads", "kernel": f"win {show_pair(a['window'])}",
+                "stride": f"shift {a['shift']}" if a["shift"] else ""}

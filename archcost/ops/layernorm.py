@@ -1,0 +1,61 @@
+"""Layer normalisation: ``layernorm`` over the last axis and ``layernorm2d`` over C of C x H x W.
+
+y = (x - mean) / sqrt(var + eps) x gamma + beta, the mean and variance taken over one token's
+(or one pixel's) features. Parameters: gamma and beta, 2 x dim. FLOPs as batch norm's: one
+multiply-add per element for the scale and shift (the statistics are not multiply-adds of
+weights and are not counted, as softmax's exponentials are not); torchvision's convention
+counts none (``matmul_flops`` = 0). Unlike batch norm at inference, it cannot be folded into
+the layer before it, so it is a row of its own with its own memory.
+
+>>> from archcost.ops import get_op
+>>> ln = get_op("layernorm")
+>>> a = ln.coerce({})
+>>> ln.params(a, [(197, 768)], (197, 768)), ln.flops(a, [(197, 768)], (197, 768))
+(1536, 151296)
+>>> get_op("layernorm2d").params(a, [(96, 56, 56)], (96, 56, 56))
+192
+"""
+
+from __future__ import annotations
+
+from ..arith import elements
+from .base import Attr, SameShape, need_rank, register
+
+
+def no_matmul(self, a, ins, out):
+    """No multiply-adds of weights or matmuls: torchvision's convention counts 0."""
+    return 0
+
+
+@register
+class LayerNorm(SameShape):
+    name = "layernorm"
+    kind = "norm"
+    doc = ("normalise each token over its last axis (dim): params 2 x dim (gamma, beta); FLOPs one "
+           "multiply-add per element (scale and shift)")
+    attrs = {
+        "eps": Attr("float", 1e-5, "added to the variance"),
+        "affine": Attr("bool", True, "learn gamma and beta"),
+    }
+    axis = -1
+
+    def params(self, a, ins, out):
+        return 2 * ins[0][self.axis] if a["affine"] else 0
+
+    def flops(self, a, ins, out, bias_flops=True):
+        return elements(out)
+
+    matmul_flops = no_matmul
+
+
+@register
+class LayerNorm2d(LayerNorm):
+    name = "layernorm2d"
+    accepts = ("CHW",)
+    doc = ("layer norm over the channels of each pixel of C x H x W (ConvNeXt's LayerNorm2d): "
+           "params 2C; FLOPs one multiply-add per element")
+    axis = 0
+
+    def shape(self, a, ins, warn=lambda m: None):
+        need_rank(self.name, ins[0], 3)
+        return tuple(ins[0])

@@ -1,0 +1,90 @@
+"""Dense ops on any rank: ``linear`` over the last axis and ``matmul`` of two activations.
+
+``linear`` is torch's ``nn.Linear``: it maps the last axis (``in``) to ``out`` and keeps the
+leading axes, so a ViT token sequence 197 x 768 becomes 197 x 3072. ``fc`` flattens its input
+instead (the lecture's fc6 reads 256 x 6 x 6 as 9216 inputs). Both count one multiply-add per
+weight used, plus a bias add per output element in the lecture's convention.
+
+Every op of the transformer modules says, in ``matmul_flops``, which part of its FLOPs are
+multiply-adds of weights or of two activations (torchvision's and fvcore's count); the rest of
+``flops`` are bias adds and element-wise work.
+
+>>> from archcost.ops import get_op
+>>> lin = get_op("linear")
+>>> a = lin.coerce({"out": 3072})
+>>> out = lin.shape(a, [(197, 768)]); out
+(197, 3072)
+>>> lin.params(a, [(197, 768)], out), lin.flops(a, [(197, 768)], out), lin.matmul_flops(a, [(197, 768)], out)
+(2362368, 465386496, 464781312)
+"""
+
+from __future__ import annotations
+
+from ..arith import elements, value
+from ..errors import ArchcostError
+from .base import Attr, Op, register
+from .merge import _show
+
+
+def weight_flops(op, a, ins, out):
+    """Multiply-adds of weights and matmuls only: the op's own rule without its bias adds."""
+    return op.flops(a, ins, out, bias_flops=False)
+
+
+@register
+class Linear(Op):
+    name = "linear"
+    kind = "fc"
+    doc = ("fully connected over the last axis of any-rank input (torch's nn.Linear): "
+           "params out x in (+ out), FLOPs output elements x (in (+ 1 bias add))")
+    attrs = {
+        "out": Attr("size", doc="output features (the last axis' new size)"),
+        "bias": Attr("bool", True, "one bias per output feature"),
+    }
+
+    def shape(self, a, ins, warn=lambda m: None):
+        (x,) = ins
+        return tuple(x[:-1]) + (a["out"],)
+
+    def params(self, a, ins, out):
+        weights = a["out"] * ins[0][-1]
+        return weights + a["out"] if a["bias"] else weights
+
+    def flops(self, a, ins, out, bias_flops=True):
+        per_output = ins[0][-1]
+        if a["bias"] and bias_flops:
+            per_output = per_output + 1
+        return elements(out) * per_output
+
+    matmul_flops = weight_flops
+
+    def cells(self, a):
+        return {"filters": a["out"]}
+
+
+@register
+class MatMul(Op):
+    name = "matmul"
+    kind = "matmul"
+    doc = ("product of two activations [..., M, K] x [..., K, N] -> [..., M, N] (transpose_b: the second "
+           "is [..., N, K]); 0 params, FLOPs output elements x K")
+    inputs = (2, 2)
+    attrs = {"transpose_b": Attr("bool", False, "multiply by the second input's transpose (Q K^T)")}
+
+    def shape(self, a, ins, warn=lambda m: None):
+        x, y = ins
+        if len(x) < 2 or len(y) != len(x):
+            raise ArchcostError(f"matmul needs two inputs of the same rank (at least 2), got "
+                                f"{_show(x)} and {_show(y)}",
+                                "reshape the inputs to [..., M, K] and [..., K, N]")
+        k_y, n = (y[-1], y[-2]) if a["transpose_b"] else (y[-2], y[-1])
+        if value(x[-1]) != value(k_y) or tuple(map(value, x[:-2])) != tuple(map(value, y[:-2])):
+            raise ArchcostError(f"matmul of {_show(x)} by "
+                                f"{_show(y)}{' transposed' if a['transpose_b'] else ''}: "
+                                "the inner sizes or the leading axes differ", "check transpose_b and the shapes")
+        return tuple(x[:-1]) + (n,)
+
+    def flops(self, a, ins, out, bias_flops=True):
+        return elements(out) * ins[0][-1]
+
+    matmul_flops = weight_flops

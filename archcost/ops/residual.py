@@ -1,0 +1,45 @@
+"""Residual-branch ops of modern networks: ``layer_scale`` and ``stochastic_depth``.
+
+``layer_scale`` multiplies each channel by a learned factor (ConvNeXt, CaiT): one parameter per
+channel, one multiplication per element, folded into the row it follows like batch norm.
+``stochastic_depth`` drops a whole residual branch in training and is the identity at
+inference: 0 parameters, 0 FLOPs, folded like dropout.
+
+>>> from archcost.ops import get_op
+>>> ls = get_op("layer_scale")
+>>> a = ls.coerce({})
+>>> ls.params(a, [(96, 56, 56)], (96, 56, 56)), ls.flops(a, [(96, 56, 56)], (96, 56, 56))
+(96, 301056)
+"""
+
+from __future__ import annotations
+
+from ..arith import elements
+from .act import Dropout
+from .base import Attr, SameShape, register
+from .layernorm import no_matmul
+
+
+@register
+class LayerScale(SameShape):
+    name = "layer_scale"
+    kind = "norm"
+    inplace = True
+    doc = "multiply each channel by a learned factor: params C (axis 0) or dim (axis -1); one multiply per element"
+    attrs = {"axis": Attr("str", "channels", "where the channels are: channels (first) or last",
+                          ("channels", "last"))}
+
+    def params(self, a, ins, out):
+        return ins[0][0] if a["axis"] == "channels" else ins[0][-1]
+
+    def flops(self, a, ins, out, bias_flops=True):
+        return elements(out)
+
+    matmul_flops = no_matmul
+
+
+@register
+class StochasticDepth(Dropout):
+    name = "stochastic_depth"
+    doc = "drops a residual branch in training (row mode); the identity at inference: 0 FLOPs"
+    attrs = {"p": Attr("float", 0.0, "drop probability")}
