@@ -185,12 +185,18 @@ def ops(names):
 @network_options
 @output_options
 @units_option
-def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units):
+@click.option("--lang", default="en", show_default=True, help="The text's language: en, ko.")
+def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units,
+            lang):
     """The worked arithmetic of LAYERS of NETWORK (all layers when none is named), step by step."""
     from .render.explain import render_explain
 
+    from .i18n import catalog
+
+    tr = catalog(lang)
     report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
-    write_output(render_explain(report, layers, fmt, units), output, force)
+    text = render_explain(report, layers, fmt, units)
+    write_output(tr.worked(text) if fmt == "text" else text, output, force)
 
 
 @cli.command()

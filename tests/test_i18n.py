@@ -140,3 +140,20 @@ def test_korean_latex_loads_kotex_from_the_catalog_header():
     tex = render(sheet, "latex", lang="ko")
     assert "\\usepackage{kotex}" in tex and "메모리 (KB)" in tex
     assert "kotex" not in render(sheet, "latex")
+
+
+def test_korean_explain_and_grading_problems(tmp_path):
+    # the lecture's conv1: 200,704 x 4 / 1024 = 784 KB
+    r = CliRunner().invoke(cli, ["explain", "alexnet", "conv1", "--lang", "ko"])
+    assert r.exit_code == 0
+    assert re.search(r"메모리 \(KB\)\s+200,704 x 4 / 1,024 = 784", r.output) and "출처:" in r.output
+    assert CliRunner().invoke(cli, ["explain", "alexnet", "conv1"]).output == \
+        CliRunner().invoke(cli, ["explain", "alexnet", "conv1", "--lang", "en"]).output
+    out = tmp_path / "o"
+    CliRunner().invoke(cli, ["worksheet", "alexnet", "-o", str(out), "--rows", "conv1", "--blank", "memory"])
+    bad = tmp_path / "a.csv"
+    bad.write_text("variant,cell,answer\nalexnet-s0,conv1.memory,about\n")
+    r = CliRunner().invoke(cli, ["grade", str(out / "key.json"), str(bad), "--lang", "ko"])
+    assert r.exit_code == 2
+    assert "2행: 'about'은(는) 숫자가 아니다 (칸 conv1.memory, 단위 KB)" in r.output
+    assert "점수 0.0%" in r.output
