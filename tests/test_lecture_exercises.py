@@ -99,3 +99,20 @@ def test_unknown_difficulty_is_an_error():
 
     with pytest.raises(ArchcostError, match="no such level"):
         make_sheets(None, ("bottleneck",), difficulty="hard")
+
+
+def test_numbers_from_the_network_named():
+    # GoogLeNet's inception 3a 5x5 branch (Szegedy et al. 2015, Table 1): 28x28x192, 16 reduce, 32 5x5 filters
+    s = make_sheets("googlenet", ("googlenet-1x1",))[0]
+    assert s.id == "googlenet-s0" and {b.id: b.exact for b in s.blanks()}["direct.flops"] == 120_422_400
+    # ResNet-50's conv2_x bottleneck (He et al. 2016, Table 1): 256 -> 64 -> 64 -> 256 on 56x56
+    assert make_sheets("resnet50", ("bottleneck",))[0].blanks()[0].exact == 69_632
+    # MobileNetV2's first depthwise conv (Sandler et al. 2018, Table 2): 32 channels, 112x112, then 16 1x1 filters
+    k = {b.id: b.exact for b in make_sheets("mobilenet_v2", ("depthwise",))[0].blanks()}
+    assert k["separable.params"] == 32 * 9 + 32 * 16 and k["ratio.flops"] == Fraction(1, 16) + Fraction(1, 9)
+    from archcost.errors import ArchcostError
+
+    with pytest.raises(ArchcostError, match="resnet50 has no depthwise conv"):
+        make_sheets("resnet50", ("bottleneck", "depthwise"))
+    with pytest.raises(ArchcostError, match="bring their own networks"):
+        make_sheets("resnet50", ("compound",))

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import random
+from dataclasses import replace
 
 from .. import __version__
 from ..conventions import Conventions
@@ -87,9 +88,14 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
     from .variants import draw_variants
 
     chosen = _exercises(exercises)
+    given = {}    # exercise -> the numbers NETWORK's own layers give it
     if network and not any(e.needs_network for e in chosen):
-        raise ArchcostError(f"the exercise(s) {', '.join(e.name for e in chosen)} bring their own networks",
-                            f"drop '{network}', or add --exercise table or --exercise findings")
+        cannot = [e.name for e in chosen if e.from_network is None]
+        if cannot:
+            raise ArchcostError(f"the exercise(s) {', '.join(cannot)} bring their own networks",
+                                f"drop '{network}', or add --exercise table or --exercise findings")
+        own = analyze(network, input=input, settings=settings, max_nodes=max_nodes, **conventions)
+        given = {e.name: e.from_network(own) for e in chosen}
     needs = any(e.needs_network for e in chosen)
     if needs and not network:
         raise ArchcostError(f"exercise '{next(e.name for e in chosen if e.needs_network)}' needs a network",
@@ -109,14 +115,14 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
         return [(None, {})] * max(n, 1)
 
     reports = draws(variants)
-    base = reports[0][0].network if needs else chosen[0].name
+    base = reports[0][0].network if needs else (network if given else chosen[0].name)
     options = {"groups": groups, "rate": rate, "rows": rows}
 
     def sheet(i, report, changes, attempt=0):
         sid = f"{base}-s{seed}" + (f"-{i:02d}" if variants else "")
         rng = random.Random(f"archcost-worksheet:{seed}:{i}" + (f":{attempt}" if attempt else ""))
         ctx = Context(rng, varied, report, conventions, options, difficulty == "structure")
-        sections = tuple(e.build(ctx) for e in chosen)
+        sections = tuple(e.build(replace(ctx, numbers=given.get(e.name, {}))) for e in chosen)
         order = list(range(len(chosen)))
         if shuffle:
             rng.shuffle(order)

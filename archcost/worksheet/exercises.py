@@ -39,6 +39,11 @@ class Context:
     conventions: dict = field(default_factory=dict)
     options: dict = field(default_factory=dict)
     structure: bool = False     # the 'structure' difficulty: exercises that can also change their layers do
+    numbers: dict = field(default_factory=dict)   # the lecture numbers a network's own layers give (from_network)
+
+    def given(self, name, lecture):
+        """The network's own number for ``name`` when the sheet names a network, else the lecture's."""
+        return self.numbers.get(name, lecture)
 
     def pick(self, lecture, choices):
         return self.rng.choice(choices) if self.varied else lecture
@@ -257,6 +262,7 @@ class Exercise:
     title: str
     build: Callable[[Context], Section]
     needs_network: bool = False
+    from_network: Callable | None = None   # report -> its numbers for this exercise (or an ArchcostError)
 
 
 EXERCISES = {e.name: e for e in (

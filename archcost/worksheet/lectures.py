@@ -36,9 +36,9 @@ def _totals(rep, names):
 
 def bottleneck(ctx: Context) -> Section:
     """ResNet: a bottleneck block (1x1 down, 3x3, 1x1 up) against two 3x3 convs at full width."""
-    c = ctx.pick(256, (128, 256, 512, 1024))
-    h = ctx.pick(56, (7, 14, 28, 56))
-    red = c // ctx.pick(4, (2, 4, 8)) if ctx.structure else c // 4
+    c = ctx.pick(ctx.given("c", 256), (128, 256, 512, 1024))
+    h = ctx.pick(ctx.given("h", 56), (7, 14, 28, 56))
+    red = c // ctx.pick(4, (2, 4, 8)) if ctx.structure else ctx.given("red", c // 4) if not ctx.varied else c // 4
     inp = [c, h, h]
     block = run({"name": "bottleneck", "input": inp, "layers": [
         _conv("reduce", red, 1), _conv("conv3x3", red, 3), _conv("expand", c, 1)]}, **ctx.conventions)
@@ -68,10 +68,10 @@ def bottleneck(ctx: Context) -> Section:
 
 def depthwise(ctx: Context) -> Section:
     """MobileNet: a depthwise separable conv against a standard one; the saving is 1/N + 1/K^2."""
-    c = ctx.pick(512, (64, 128, 256, 512))
-    n = ctx.pick(512, (64, 128, 256, 512, 1024))
-    h = ctx.pick(14, (7, 14, 28))
-    k = ctx.pick(3, (3, 5)) if ctx.structure else 3
+    c = ctx.pick(ctx.given("c", 512), (64, 128, 256, 512))
+    n = ctx.pick(ctx.given("n", 512), (64, 128, 256, 512, 1024))
+    h = ctx.pick(ctx.given("h", 14), (7, 14, 28))
+    k = ctx.pick(3, (3, 5)) if ctx.structure else ctx.given("k", 3) if not ctx.varied else 3
     inp = [c, h, h]
     std = run({"name": "standard", "input": inp, "layers": [_conv("conv", n, k)]}, **ctx.conventions)
     sep = run({"name": "separable", "input": inp, "layers": [_conv("depthwise", c, k, groups=c),
@@ -100,9 +100,9 @@ def depthwise(ctx: Context) -> Section:
 
 def se_block(ctx: Context) -> Section:
     """SENet: what a squeeze-and-excitation block adds to a C-channel map."""
-    c = ctx.pick(256, (64, 128, 256, 512, 1024))
-    h = ctx.pick(56, (7, 14, 28, 56))
-    r = ctx.pick(16, (4, 8, 16)) if ctx.structure else 16
+    c = ctx.pick(ctx.given("c", 256), (64, 128, 256, 512, 1024))
+    h = ctx.pick(ctx.given("h", 56), (7, 14, 28, 56))
+    r = ctx.pick(16, (4, 8, 16)) if ctx.structure else ctx.given("r", 16) if not ctx.varied else 16
     layers = [{"name": "squeeze", "op": "globalavgpool"},
               {"name": "fc1", "op": "fc", "out": c // r}, {"name": "relu", "op": "relu"},
               {"name": "fc2", "op": "fc", "out": c}, {"name": "sigmoid", "op": "sigmoid"},
@@ -162,11 +162,11 @@ def receptive(ctx: Context) -> Section:
 
 def googlenet_1x1(ctx: Context) -> Section:
     """GoogLeNet's 1x1 convs: reduce the channels before a 5x5 conv and count the saving."""
-    c = ctx.pick(192, (128, 192, 256, 480))
-    h = ctx.pick(28, (14, 28))
-    n = ctx.pick(32, (32, 48, 64, 128))
-    r = ctx.pick(16, (16, 24, 32))
-    k = ctx.pick(5, (3, 5)) if ctx.structure else 5
+    c = ctx.pick(ctx.given("c", 192), (128, 192, 256, 480))
+    h = ctx.pick(ctx.given("h", 28), (14, 28))
+    n = ctx.pick(ctx.given("n", 32), (32, 48, 64, 128))
+    r = ctx.pick(ctx.given("r", 16), (16, 24, 32))
+    k = ctx.pick(5, (3, 5)) if ctx.structure else ctx.given("k", 5) if not ctx.varied else 5
     inp = [c, h, h]
     direct = run({"name": "direct", "input": inp, "layers": [_conv("conv", n, k)]}, **ctx.conventions)
     reduced = run({"name": "reduced", "input": inp, "layers": [_conv("reduce", r, 1), _conv("conv", n, k)]},
@@ -234,13 +234,76 @@ def output_sizes(ctx: Context) -> Section:
     return table_section(ctx.report, ctx.rng, ("output",), o.get("rate"), o.get("rows"))
 
 
+# ---------------------------------------------------------------- numbers from a network's own layers
+def _convs(report):
+    """The network's table rows that are convs, with what the finders read: (row, C in, H, K, groups, out)."""
+    out = []
+    for x in report.rows():
+        if x.op == "conv" and len(x.input_shape) == 3:
+            k = x.attrs["kernel"]
+            out.append((x, x.input_shape[0], x.input_shape[1], k[0] if k[0] == k[1] else None, x.attrs["groups"],
+                        x.attrs["out"]))
+    return out
+
+
+def _none(report, what, exercise):
+    from ..errors import ArchcostError
+
+    return ArchcostError(f"{report.network} has no {what} for exercise '{exercise}'",
+                         "drop the network to use the lecture's numbers, or name one that has it")
+
+
+def bottleneck_of(report) -> dict:
+    """The first 1x1 - 3x3 - 1x1 chain that returns to its input's channels (ResNet's bottleneck)."""
+    cs = _convs(report)
+    for (a, c, h, ka, ga, ra), (_, _, _, kb, gb, _), (_, _, _, kc, gc, oc) in zip(cs, cs[1:], cs[2:]):
+        if (ka, kb, kc) == (1, 3, 1) and ga == gb == gc == 1 and oc == c:
+            return {"c": c, "h": h, "red": ra}
+    raise _none(report, "1x1-3x3-1x1 bottleneck block", "bottleneck")
+
+
+def depthwise_of(report) -> dict:
+    """The first depthwise conv (groups = its input channels) followed by a 1x1 conv."""
+    cs = _convs(report)
+    for (a, c, h, k, g, _), (_, _, _, k2, g2, n) in zip(cs, cs[1:]):
+        if g == c > 1 and k and k2 == 1 and g2 == 1:
+            return {"c": c, "h": h, "k": k, "n": n}
+    raise _none(report, "depthwise conv followed by a 1x1 conv", "depthwise")
+
+
+def se_of(report) -> dict:
+    """The first channel rescale (SENet's 'mul') and the reduction of the layer after its squeeze."""
+    rows = report.rows()
+    for i, x in enumerate(rows):
+        if x.op == "mul" and len(x.output_shape) == 3:
+            c, h = x.output_shape[0], x.output_shape[1]
+            squeeze = [y for y in rows[:i] if y.op in ("globalavgpool", "adaptiveavgpool")]
+            after = rows[rows.index(squeeze[-1]) + 1] if squeeze else None
+            r = c // after.attrs["out"] if after is not None and after.attrs.get("out") else 16
+            return {"c": c, "h": h, "r": r}
+    raise _none(report, "squeeze-and-excitation block", "se")
+
+
+def reduction_of(report) -> dict:
+    """The first 1x1 conv feeding a 5x5 conv (else a 3x3 one): GoogLeNet's reductions."""
+    cs = _convs(report)
+    for want in (5, 3):
+        for (a, c, h, k, g, r), (b, _, _, k2, g2, n) in zip(cs, cs[1:]):
+            if k == 1 and k2 == want and g == g2 == 1 and b.inputs and report.layer(b.inputs[0]).name in \
+                    (a.name, *a.folded):
+                return {"c": c, "h": h, "r": r, "n": n, "k": want}
+    raise _none(report, "1x1 conv feeding a 3x3 or 5x5 conv", "googlenet-1x1")
+
+
 LECTURE_EXERCISES = {e.name: e for e in (
     Exercise("bottleneck", "ResNet's bottleneck block against two 3x3 convs: parameters and FLOPs saved",
-             bottleneck),
-    Exercise("depthwise", "depthwise separable against standard convolution (MobileNet): 1/N + 1/K^2", depthwise),
-    Exercise("se", "the cost of a squeeze-and-excitation block (SENet)", se_block),
+             bottleneck, from_network=bottleneck_of),
+    Exercise("depthwise", "depthwise separable against standard convolution (MobileNet): 1/N + 1/K^2", depthwise,
+             from_network=depthwise_of),
+    Exercise("se", "the cost of a squeeze-and-excitation block (SENet)", se_block, from_network=se_of),
     Exercise("receptive-field", "the receptive field of a stack of convs and pools", receptive),
     Exercise("output-sizes", "the network's table with only the output sizes blank", output_sizes, True),
-    Exercise("googlenet-1x1", "1x1 convs as GoogLeNet uses them: the multiply-adds a reduction saves", googlenet_1x1),
+    Exercise("googlenet-1x1", "1x1 convs as GoogLeNet uses them: the multiply-adds a reduction saves", googlenet_1x1,
+             from_network=reduction_of),
     Exercise("compound", "compound scaling (EfficientNet): FLOPs of depth d, width w, resolution r", compound),
 )}
