@@ -228,3 +228,19 @@ def localize_blocks(doc: list, lang: str | None) -> list:
         else:
             out.append(b)
     return out
+
+
+def simple_table(headers, rows, right=()) -> str:
+    """A table in tabulate's 'simple' layout, its columns measured in terminal columns (:func:`width`),
+    so that Hangul lines up; columns whose index is in ``right`` are right-aligned."""
+    rows = [[str(c) for c in r] for r in rows]
+    cols = [max([width(h)] + [width(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells):
+        out = []
+        for i, (c, w) in enumerate(zip(cells, cols)):
+            pad = " " * (w - width(c))
+            out.append(pad + c if i in right else c + pad)
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(headers), "  ".join("-" * w for w in cols)] + [line(r) for r in rows])

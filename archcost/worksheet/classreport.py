@@ -88,9 +88,7 @@ def copies(results, key) -> list[str]:
 
 
 def render_summary(results, key, lang=None) -> str:
-    from tabulate import tabulate
-
-    from ..i18n import catalog
+    from ..i18n import catalog, simple_table
 
     tr = catalog(lang)
     rows = cell_summary(results, key)
@@ -101,8 +99,8 @@ def render_summary(results, key, lang=None) -> str:
         body.append([tr(row["label"]), f"{row['wrong']}/{row['answered']}", f"{row['share_wrong']:g}%", values, behind])
     graded = sum(1 for r in results if r.marks)
     out = [tr(f"Class summary: {graded} students"),
-           tabulate(body, headers=[tr("cell"), tr("wrong"), tr("share wrong"), tr("common wrong values"),
-                                   tr("the mistake behind them")], tablefmt="simple", disable_numparse=True)]
+           simple_table([tr("cell"), tr("wrong"), tr("share wrong"), tr("common wrong values"),
+                         tr("the mistake behind them")], body, right=(1, 2))]
     flags = copies(results, key)
     if flags:
         out.append(f"{tr('possible copies')}:\n" + "".join(f"  {tr(f)}\n" for f in flags).rstrip("\n"))

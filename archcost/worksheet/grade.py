@@ -338,7 +338,7 @@ def render_grades(results, fmt: str = "text", lang: str | None = None) -> str:
     ``lang`` translates the text report (:mod:`archcost.i18n`)."""
     from tabulate import tabulate
 
-    from ..i18n import catalog
+    from ..i18n import catalog, simple_table
 
     tr = catalog(lang)
 
@@ -357,8 +357,10 @@ def render_grades(results, fmt: str = "text", lang: str | None = None) -> str:
         body = [[m.n, tr(m.label), m.answer or "-", tr("right" if m.right else f"{m.why}: expected {m.expected}")
                  if m.why.startswith(("wrong", "no answer", "'", "the unit")) or m.right
                  else tr(m.why) + "; " + tr(f"expected {m.expected}")] for m in r.marks]
-        out.append(tabulate(body, headers=[tr(h) for h in ("n", "cell", "answer", "mark")], tablefmt="simple",
-                            disable_numparse=True, colalign=("right", "left", "right", "left")) + "\n")
+        heads = [tr(h) for h in ("n", "cell", "answer", "mark")]
+        out.append((simple_table(heads, body, right=(0, 2)) if tr else
+                    tabulate(body, headers=heads, tablefmt="simple", disable_numparse=True,
+                             colalign=("right", "left", "right", "left"))) + "\n")
     graded = [r.score for r in results if r.score is not None]
     if len(results) > 1:
         mean = f", mean score {round(sum(graded) / len(graded), 1)}%" if graded else ""

@@ -16,6 +16,7 @@ asked. Everything read comes from ``stdin``, so a quiz can be piped:
 
 from __future__ import annotations
 
+from ..i18n import simple_table
 from .grade import diagnose, mark
 from .lms import section_blanks
 from .model import Blank, Table
@@ -29,9 +30,7 @@ def _context(section, blank, tr):
                 if blank in row:
                     cells = ["?" if isinstance(c, Blank) and c is not blank else "(?)" if c is blank else str(c)
                              for c in row]
-                    width = [max(len(tr(h)), len(c)) for h, c in zip(part.headers, cells)]
-                    return ["  " + "  ".join(tr(h).ljust(w) for h, w in zip(part.headers, width)),
-                            "  " + "  ".join(c.ljust(w) for c, w in zip(cells, width))]
+                    return ["  " + line for line in simple_table([tr(h) for h in part.headers], [cells]).splitlines()]
             return []
         if blank in part.blanks:
             return [tr(part.text)]
