@@ -151,3 +151,14 @@ def test_variants_never_share_a_key():
 
     with pytest.raises(ArchcostError, match="could only make 21 of 22 variants whose keys all differ"):
         make_sheets(None, ("vgg-stack",), variants=22)
+
+
+def test_exercise_totals_name_their_mistakes():
+    # MobileNet's separable conv on 512 channels (Howard et al. 2017): 512 x 9 + 512 x 512 = 266,752 weights;
+    # the depthwise 3x3 counted as a full conv: 512 x 512 x 9 + 512 x 512 = 2,621,440
+    sheets = make_sheets(None, ("depthwise", "se"))
+    got = grade_text("a.csv", _answers(sheets[0].id, {"separable.params": "2,621,440", "se.params": "8192"}),
+                     _key(sheets))
+    named = {m.cell: m.mistake for m in got.marks if m.mistake}
+    # SENet's excitation without its biases: 2 x 256 x 256 / 16 = 8,192 (Hu et al. 2018)
+    assert named == {"separable.params": "depthwise counted as a full conv", "se.params": "bias forgotten"}

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from ..arith import fmt
 from .exercises import Context, Exercise, explain, receptive_field, run, worked_sum
+from .mistakes import mistaken_total as wrong
 from .model import Blank, Question, Section
 from .rules import flops_rule, layer_rules, memory_rule, tensor_rule
 
@@ -48,12 +49,13 @@ def bottleneck(ctx: Context) -> Section:
     pb, pp = block.totals.params, plain.totals.params
     fb, fp = block.totals.flops, plain.totals.flops
     blanks = (Blank("bottleneck.params", f"weights of the bottleneck block ({c} -> {red} -> {red} -> {c})", pb,
-                    group="bottleneck"),
-              Blank("plain.params", f"weights of the two 3x3 convs ({c} -> {c} -> {c})", pp, group="plain"),
+                    group="bottleneck", mistakes=wrong(block, bn, "params")),
+              Blank("plain.params", f"weights of the two 3x3 convs ({c} -> {c} -> {c})", pp, group="plain",
+                    mistakes=wrong(plain, pn, "params")),
               Blank("bottleneck.flops", f"multiply-adds of the bottleneck block on a {h}x{h} map", fb, "M", 10**6,
-                    accept=(fb,), decimals=1, group="bottleneck"),
+                    accept=(fb,), decimals=1, group="bottleneck", mistakes=wrong(block, bn, "flops")),
               Blank("plain.flops", f"multiply-adds of the two 3x3 convs on a {h}x{h} map", fp, "M", 10**6,
-                    accept=(fp,), decimals=1, group="plain"),
+                    accept=(fp,), decimals=1, group="plain", mistakes=wrong(plain, pn, "flops")),
               Blank("ratio.params", "weights of the two 3x3 convs / weights of the bottleneck (1 decimal)",
                     Fraction(pp, pb), decimals=1, group="ratio"))
     work = (("bottleneck", "bottleneck block", _totals(block, bn)),
@@ -80,11 +82,11 @@ def depthwise(ctx: Context) -> Section:
     ratio = Fraction(fd, fs)
     blanks = (Blank("standard.params", f"weights of the standard {k}x{k} conv", std.totals.params, group="standard"),
               Blank("separable.params", "weights of the depthwise + pointwise convs", sep.totals.params,
-                    group="separable"),
+                    group="separable", mistakes=wrong(sep, ["depthwise", "pointwise"], "params")),
               Blank("standard.flops", "multiply-adds of the standard conv", fs, "M", 10**6, accept=(fs,), decimals=1,
-                    group="standard"),
+                    group="standard", mistakes=wrong(std, ["conv"], "flops")),
               Blank("separable.flops", "multiply-adds of the depthwise separable conv", fd, "M", 10**6, accept=(fd,),
-                    decimals=1, group="separable"),
+                    decimals=1, group="separable", mistakes=wrong(sep, ["depthwise", "pointwise"], "flops")),
               Blank("ratio.flops", "separable / standard multiply-adds (4 decimals)", ratio, decimals=4,
                     group="ratio"))
     work = (("standard", "standard conv", _totals(std, ["conv"])),
@@ -112,7 +114,8 @@ def se_block(ctx: Context) -> Section:
     conv = run({"name": "conv", "input": [c, h, h], "layers": [_conv("conv3x3", c, 3)]}, **ctx.conventions)
     p, f = se.totals.params, se.totals.flops
     share = Fraction(100 * p, conv.totals.params)
-    blanks = (Blank("se.params", f"parameters of the SE block (r = {r})", p, group="se"),
+    blanks = (Blank("se.params", f"parameters of the SE block (r = {r})", p, group="se",
+                    mistakes=wrong(se, names, "params")),
               Blank("se.flops", "its operations (pool sums, both FCs, the rescale)", f, "k", 1000, accept=(f,),
                     decimals=1, group="se"),
               Blank("se.share", f"its parameters as a share of one 3x3 conv of {c} filters (no bias)", share, "%",
@@ -173,11 +176,11 @@ def googlenet_1x1(ctx: Context) -> Section:
                   **ctx.conventions)
     fd, fr = direct.totals.flops, reduced.totals.flops
     blanks = (Blank("direct.flops", f"multiply-adds of the {k}x{k} conv on the {c} channels", fd, "M", 10**6,
-                    accept=(fd,), decimals=1, group="direct"),
+                    accept=(fd,), decimals=1, group="direct", mistakes=wrong(direct, ["conv"], "flops")),
               Blank("reduce.flops", f"multiply-adds of the 1x1 conv down to {r} channels", reduced.layer("reduce").flops,
                     "M", 10**6, accept=(reduced.layer("reduce").flops,), decimals=1, group="reduced"),
               Blank("reduced.flops", f"multiply-adds of the 1x1 and the {k}x{k} together", fr, "M", 10**6,
-                    accept=(fr,), decimals=1, group="reduced"),
+                    accept=(fr,), decimals=1, group="reduced", mistakes=wrong(reduced, ["reduce", "conv"], "flops")),
               Blank("reduced.hw", "the output's height (and width)", reduced.layer("conv").output_shape[1],
                     group="reduced"),
               Blank("ratio.flops", "direct / with the 1x1 (1 decimal)", Fraction(fd, fr), decimals=1, group="ratio"))

@@ -50,6 +50,7 @@ class Mistake:
 MISTAKES = (
     Mistake("the bias add forgotten", conventions={"bias_flops": False}, cells=("flops",)),
     Mistake("bias forgotten", attrs={"bias": False}, cells=("params", "flops")),
+    Mistake("a bias counted where there is none", attrs={"bias": True}, cells=("params", "flops")),
     Mistake("KB taken as 1000 bytes", conventions={"kb": 1000}, cells=("memory",)),
     Mistake("the 4 bytes per element forgotten", conventions={"dtype": "int8"}, cells=("memory",)),
     Mistake("the bias add counted", conventions={"bias_flops": True}, cells=("flops",)),
@@ -144,3 +145,26 @@ def carried(row, key: str, exact, blanks) -> tuple:
     per = Fraction(repr(exact) if isinstance(exact, float) else exact) / (c * h * w)
     cells = tuple(f"{row.name}.{k}" for k in ("c_out", "hw_out") if k in blanks)
     return (cells, float(per), (c, h, w)) if float(per) * c * h * w == exact else ()
+
+
+def mistaken_total(report, names, key: str) -> tuple:
+    """(mistake, value) for a sum over ``names``' layers of ``report`` (memory, params or flops): an
+    exercise's total, each layer recomputed under the mistake where it applies."""
+    field_ = {"memory": "memory_kb"}.get(key, key)
+    layers = [report.layer(n) for n in names]
+    right = sum(getattr(x, field_) for x in layers)
+    out = []
+    for m in MISTAKES:
+        if key not in m.cells:
+            continue
+        total, changed = 0, False
+        for x in layers:
+            got = recompute(x, m, report.conventions)
+            if got is None:
+                total += getattr(x, field_)
+            else:
+                total += _value(*got, key)
+                changed = True
+        if changed and total != right:
+            out.append((m.name, total))
+    return tuple(out)
