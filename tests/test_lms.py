@@ -132,3 +132,15 @@ def test_roster_gives_each_student_a_variant_with_their_name(tmp_path):
     assert [s["student"]["id"] for s in key["sheets"]] == ["2024001", "2024002", "2024003"]
     sheet = (out / f"worksheet-{key['sheets'][0]['id']}.md").read_text()
     assert "김민지" in sheet and "2024001" in sheet
+
+
+def test_questions_carry_the_conventions_but_not_in_an_exam():
+    sheets = make_sheets("alexnet", groups=("memory",), rows=("conv1",))
+    text = ET.fromstring(worksheet_files(sheets, ["moodle"])["questions-moodle.xml"]).find(
+        "question[@type='numerical']/questiontext/text").text
+    # the lecture's memory rule (seed 000): output elements x 4 bytes / 1024
+    assert "<summary>Conventions</summary>" in text and "x 4 bytes (float32) / 1024" in text
+    exam = make_sheets("alexnet", groups=("memory",), rows=("conv1",), exam=True)
+    text = ET.fromstring(worksheet_files(exam, ["moodle"])["questions-moodle.xml"]).find(
+        "question[@type='numerical']/questiontext/text").text
+    assert "Conventions" not in text

@@ -53,6 +53,8 @@ class Question:
         self.label = tr(blank.label) + unit
         self.text_lines = [tr(section.title)] + context
         self.row = None if row is None else ([tr(h) for h in row[0]], row[1])
+        rules = [] if sheet.info.get("exam") else list(dict.fromkeys((*sheet.conventions, *section.rules)))
+        self.rules, self.rules_title = [tr(r) for r in rules], tr("Conventions")
         work = [text for group, _, text in section.work if group == blank.group]
         self.feedback = tr.worked("\n".join(work))
         self.word = isinstance(blank.exact, str)
@@ -72,6 +74,9 @@ class Question:
             parts.append("<table border=\"1\"><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr><tr>"
                          + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr></table>")
         parts.append(f"<p>({self.n}) {escape(self.label)}</p>")
+        if self.rules:   # what the sheet's conventions block says, folded away
+            parts.append(f"<details><summary>{escape(self.rules_title)}</summary><ul>"
+                         + "".join(f"<li>{escape(r)}</li>" for r in self.rules) + "</ul></details>")
         return "\n".join(parts)
 
     def feedback_html(self) -> str:
