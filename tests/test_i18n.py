@@ -157,3 +157,18 @@ def test_korean_explain_and_grading_problems(tmp_path):
     assert r.exit_code == 2
     assert "2행: 'about'은(는) 숫자가 아니다 (칸 conv1.memory, 단위 KB)" in r.output
     assert "점수 0.0%" in r.output
+
+
+def test_font_from_the_environment_and_same_bytes(monkeypatch):
+    pytest.importorskip("fpdf")
+    path = _hangul_font()
+    if not path:
+        pytest.skip("no font with Hangul here (apt-get install fonts-nanum)")
+    from archcost.worksheet import fonts
+
+    monkeypatch.setattr(fonts, "KNOWN", ())
+    monkeypatch.setattr(fonts, "_fc_match", lambda: [])
+    monkeypatch.setenv("ARCHCOST_FONT", path)
+    sheet = make_sheets("alexnet", groups=("memory",), rows=("conv1",))[0]
+    first = render(sheet, "pdf", lang="ko")
+    assert first == render(sheet, "pdf", lang="ko") and first[:5] == b"%PDF-"   # same sheet, same bytes
