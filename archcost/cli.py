@@ -239,7 +239,7 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
 
     catalog(lang)   # an unknown language fails before any work
     if list_exercises:
-        write_output(listing(), None, False)
+        write_output(listing(lang), None, False)
         return
     if not folder:
         raise ArchcostError("no output folder", "give one with -o, e.g. -o out/")

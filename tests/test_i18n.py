@@ -172,3 +172,13 @@ def test_font_from_the_environment_and_same_bytes(monkeypatch):
     sheet = make_sheets("alexnet", groups=("memory",), rows=("conv1",))[0]
     first = render(sheet, "pdf", lang="ko")
     assert first == render(sheet, "pdf", lang="ko") and first[:5] == b"%PDF-"   # same sheet, same bytes
+
+
+def test_korean_exercise_list_is_whole():
+    from archcost.worksheet.build import list_exercises
+    from archcost.worksheet.exercises import EXERCISES
+
+    ko = catalog("ko")
+    ko.missing.clear()
+    text = list_exercises("ko")
+    assert not ko.missing and text.count("\n") == len(EXERCISES) and "네트워크 필요" in text

@@ -220,7 +220,10 @@ def worksheet_files(sheets, formats, lang: str | None = None, font: str | None =
     return files
 
 
-def list_exercises() -> str:
+def list_exercises(lang: str | None = None) -> str:
+    from ..i18n import catalog
+
+    tr = catalog(lang)
     width = max(map(len, EXERCISES)) + 2
-    return "".join(f"{e.name:<{width}}{e.title}{'  [needs a network]' if e.needs_network else ''}\n"
+    return "".join(f"{e.name:<{width}}{tr(e.title)}{tr('  [needs a network]') if e.needs_network else ''}\n"
                    for e in EXERCISES.values())
