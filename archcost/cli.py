@@ -45,7 +45,7 @@ def network_options(f):
         click.option("--no-bias-flops", is_flag=True,
                      help="Leave the bias add out of FLOPs (torchvision/fvcore convention)."),
         click.option("--dtype", default="float32", show_default=True,
-                     type=click.Choice(["float32", "float16", "bfloat16", "int8", "float64"]),
+                     type=click.Choice(["float32", "float16", "bfloat16", "int8", "float64", "fp32", "fp16", "bf16"]),
                      help="Bytes per element for memory."),
         click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1),
                      help="Batch size: memory and FLOPs scale, parameters do not."),

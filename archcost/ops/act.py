@@ -8,13 +8,26 @@ slope per channel.
 
 from __future__ import annotations
 
-from .base import Attr, SameShape, register
+from ..arith import elements
+from .base import REGISTRY, Attr, Saved, SameShape, register
 
 
 class _Elementwise(SameShape):
     kind = "act"
     inplace = True
     attrs = {}
+
+    # what its backward reads: "input" or "output", and the derivatives.yaml entry (set per op below)
+    reads: str | None = None
+    why: str = ""
+
+    def saves(self, a, ins, out):
+        if self.reads is None:
+            return None
+        return (Saved(self.reads, elements(out), self.why),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0 if self.reads is not None else None   # element-wise: not multiply-adds, as forward
 
 
 ACTIVATIONS = {
@@ -35,6 +48,24 @@ for _name, _doc in ACTIVATIONS.items():
 register(type("Swish", (_Elementwise,), {"name": "swish", "doc": ACTIVATIONS["silu"]}))
 
 
+# What each activation's backward reads (PyTorch's tools/autograd/derivatives.yaml), and whether it
+# overwrites its input as torchvision builds it (ReLU(inplace=True), ReLU6, Hardswish, SiLU) or writes
+# a new tensor (the squeeze-and-excitation gates' Sigmoid and Hardsigmoid, GELU, Tanh): "inplace"/"".
+TRAINING = {
+    "relu": ("output", "inplace", "relu: threshold_backward(grad, result, 0)"),
+    "relu6": ("input", "inplace", "hardtanh: hardtanh_backward(grad, self, min_val, max_val)"),
+    "leakyrelu": ("input", "inplace", "leaky_relu: leaky_relu_backward(grad, self, negative_slope, false)"),
+    "elu": ("input", "inplace", "elu: elu_backward(grad, alpha, scale, input_scale, false, self)"),
+    "sigmoid": ("output", "", "sigmoid: sigmoid_backward(grad, result)"),
+    "tanh": ("output", "", "tanh: tanh_backward(grad, result)"),
+    "gelu": ("input", "", "gelu: gelu_backward(grad, self, approximate)"),
+    "silu": ("input", "inplace", "silu: silu_backward(grad, self)"),
+    "swish": ("input", "inplace", "silu: silu_backward(grad, self)"),
+    "hardswish": ("input", "inplace", "hardswish: hardswish_backward(grad, self)"),
+    "hardsigmoid": ("input", "", "hardsigmoid: hardsigmoid_backward(grad, self)"),
+}
+
+
 @register
 class PReLU(_Elementwise):
     name = "prelu"
@@ -44,6 +75,13 @@ class PReLU(_Elementwise):
     def params(self, a, ins, out):
         return 1 if a["shared"] else ins[0][0]
 
+    aliases = ""
+    reads = "input"
+    why = "prelu: _prelu_kernel_backward(grad, self, weight)"
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return elements(out)   # the slope's gradient: sum of grad x min(0, x), a multiply-add per element
+
 
 @register
 class Dropout(_Elementwise):
@@ -52,6 +90,14 @@ class Dropout(_Elementwise):
     doc = "identity at inference (drops units with probability p in training)"
     attrs = {"p": Attr("float", 0.5, "drop probability")}
 
+    # the identity at inference (an alias); in training native_dropout keeps its mask (result1, bool)
+    def saves(self, a, ins, out):
+        return (Saved("mask", elements(out), "native_dropout_backward(grad, result1, scale) reads the mask "
+                      "(derivatives.yaml: native_dropout; bool, 1 byte)", "bool"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0   # the mask's multiplication, not counted, as the forward's
+
 
 @register
 class Softmax(SameShape):
@@ -59,3 +105,14 @@ class Softmax(SameShape):
     kind = "act"
     doc = "normalised exponentials over the channels (not multiply-adds: 0 FLOPs)"
     attrs = {}
+
+    def saves(self, a, ins, out):
+        return (Saved("output", elements(out), "_softmax_backward_data(grad, result, dim) (derivatives.yaml)"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0
+
+
+for _name, (_reads, _aliases, _why) in TRAINING.items():
+    _cls = type(REGISTRY[_name])
+    _cls.reads, _cls.aliases, _cls.why = _reads, _aliases, _why
