@@ -223,6 +223,11 @@ class Op:
             return 0, 0
         return sum(elements(s, "input elements") for s in ins), elements(out)
 
+    def scratch(self, a, ins, out):
+        """Tensors the forward allocates besides its output and frees when it returns, even at
+        inference (max pooling's int64 indices): a tuple of :class:`Saved`. Default: none."""
+        return ()
+
 
 class Saved(NamedTuple):
     """One tensor a layer keeps for backward: which (``input``, ``input1``..., ``output`` or a tensor

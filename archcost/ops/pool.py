@@ -53,6 +53,10 @@ class MaxPool(_WindowPool):
         # each output's gradient is added to its window's argmax
         return elements(out) if input_grad else 0
 
+    def scratch(self, a, ins, out):
+        # torch's max_pool2d calls max_pool2d_with_indices even without autograd, then drops the indices
+        return (Saved("indices", elements(out), "max_pool2d_with_indices makes them even at inference", "int64"),)
+
 
 @register
 class AvgPool(_WindowPool):
