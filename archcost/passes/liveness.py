@@ -14,9 +14,9 @@ table's memory column) is what a framework would need if it freed nothing.
 >>> import archcost
 >>> p = inference_peak(archcost.analyze("resnet18"))
 >>> p.peak, p.layer, [t for t, _ in p.live]     # PyTorch 2.13 eager: 7,024,640 bytes at bn1
-(7024640, 'bn1', ['input', 'conv1', 'bn1'])
->>> p.lecture_sum // 1024                      # the table's memory column, in KB
-9784
+(7024640, 'bn1', ['conv1', 'bn1', 'input'])
+>>> p.lecture_sum / 1024                       # the table's memory column, in KB
+13431.90625
 """
 
 from __future__ import annotations
