@@ -317,6 +317,57 @@ def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, uni
     write_output(image(fig, kind), output, force)
 
 
+@cli.command()
+@click.argument("network")
+@network_options
+@output_options
+@click.option("--mode", default="train", show_default=True, type=click.Choice(["train", "inference"]),
+              help="train: weights, gradients, optimizer state, saved activations; inference: peak by liveness.")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["sgd", "momentum", "adam", "adamw"]))
+@click.option("--device", help="Compare with this device's memory (archcost devices).")
+@click.option("--fit", is_flag=True, help="With --device: the largest batch that trains and infers in its memory.")
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False), help="A devices file of your own.")
+@click.option("--units", default="MB", show_default=True, type=click.Choice(["KB", "MB", "GB"]),
+              help="Memory unit (1024-based).")
+def memory(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, mode, optimizer,
+           device, fit, devices_file, units):
+    """Training memory (--mode train) or the inference peak by liveness of NETWORK, per layer and in total."""
+    from .render.memory import render_memory
+
+    if fit and not device:
+        raise ArchcostError("--fit needs a device", "add e.g. --device a100-40gb (archcost devices lists them)")
+    report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
+    write_output(render_memory(report, mode, optimizer, fmt=fmt, units=units, device=device, fit=fit,
+                               devices=devices_file), output, force)
+
+
+@cli.command("time")
+@click.argument("network")
+@network_options
+@output_options
+@click.option("--device", required=True, help="A device of 'archcost devices' (e.g. a100-40gb).")
+@click.option("--train", is_flag=True, help="Also the backward pass and the optimizer step (a training step).")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["sgd", "momentum", "adam", "adamw"]))
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False), help="A devices file of your own.")
+def time_(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, device, train,
+          optimizer, devices_file):
+    """Roofline time of NETWORK on a device, per layer: max(FLOPs / peak, bytes / bandwidth) and which bound."""
+    from .render.timing import render_time
+
+    report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
+    write_output(render_time(report, device, train, optimizer, fmt, devices_file), output, force)
+
+
+@cli.command()
+@output_options
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False), help="A devices file of your own.")
+def devices(fmt, output, force, devices_file):
+    """The devices archcost knows (memory, bandwidth, peak FLOP/s per dtype, datasheet); add yours with --devices."""
+    from .render.timing import render_devices
+
+    write_output(render_devices(fmt, devices_file), output, force)
+
+
 def main(argv=None):
     cli.main(args=argv, prog_name="archcost")
 

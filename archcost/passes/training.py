@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..arith import prod
-from ..conventions import Conventions
+from ..conventions import MAX_BATCH, Conventions
 from ..errors import ArchcostError
 from ..ops import get_op
 from .storage import EXTRA_BYTES, dtype_bytes, storages
@@ -191,3 +191,27 @@ def training_memory(report, optimizer: str = "adam", dtype: str | None = None,
         activations=sum(x.saved_bytes for x in layers), workspace=workspace, workspace_layer=workspace_layer,
         missing=tuple(dict.fromkeys(missing)))
 
+
+
+def largest_batch(need, capacity: int) -> int:
+    """The largest batch whose memory ``need(batch)`` fits in ``capacity`` bytes (0: not even one).
+
+    Memory is affine in the batch (activations scale with it, weights and per-channel vectors do
+    not), so need(b) = fixed + b x per_image, from need(1) and need(2); the answer is then checked
+    on the exact integer formula at b and b + 1.
+
+    >>> largest_batch(lambda b: 100 + 30 * b, 1000)
+    30
+    """
+    one, two = need(1), need(2)
+    if one > capacity:
+        return 0
+    per = two - one
+    if per <= 0:
+        return MAX_BATCH
+    b = min((capacity - (one - per)) // per, MAX_BATCH)
+    while b > 1 and need(b) > capacity:
+        b -= 1
+    while b < MAX_BATCH and need(b + 1) <= capacity:
+        b += 1
+    return b
