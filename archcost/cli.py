@@ -149,12 +149,14 @@ def ops():
 @network_options
 @output_options
 @units_option
-def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units):
+@click.option("--train", is_flag=True, help="Also what each layer saves for backward and why, and its backward FLOPs.")
+def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units,
+            train):
     """The worked arithmetic of LAYERS of NETWORK (all layers when none is named), step by step."""
     from .render.explain import render_explain
 
     report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
-    write_output(render_explain(report, layers, fmt, units), output, force)
+    write_output(render_explain(report, layers, fmt, units, train), output, force)
 
 
 @cli.command()
@@ -239,8 +241,11 @@ def grade(ctx, key, answers, fmt, output, force):
               type=click.Choice(["all", "features", "classifier"]),
               help="classifier: the layers after the last output larger than 1x1; features: the rest.")
 @click.option("--stages/--no-stages", default=True, show_default=True, help="Also compare stage by stage.")
+@click.option("--memory", "memory_mode", type=click.Choice(["train", "inference"]),
+              help="Also the memory to train (weights, gradients, optimizer state, saved activations) or infer.")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["sgd", "momentum", "adam", "adamw"]))
 def compare(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units,
-            until, reach, part_name, stages):
+            until, reach, part_name, stages, memory_mode, optimizer):
     """Budgets of NETWORKS side by side (vgg16 googlenet, vgg16@3x160x160 ...), with ratios against the first.
 
     Options for one network take a NET: prefix (--set resnet50:classes=10, --until googlenet:pool2)."""
@@ -248,7 +253,7 @@ def compare(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, 
 
     nets = load_networks(networks, settings, until, reach, part_name, input=input_, bias_flops=not no_bias_flops,
                          dtype=dtype, batch=batch, max_nodes=max_nodes)
-    write_output(render_compare(nets, fmt, units, stages), output, force)
+    write_output(render_compare(nets, fmt, units, stages, memory_mode, optimizer), output, force)
 
 
 @cli.command()

@@ -99,7 +99,7 @@ def _shape_lines(out) -> list[tuple]:
     return lines
 
 
-def work(layer: Layer, report: Report, units: str = "KB") -> Working:
+def work(layer: Layer, report: Report, units: str = "KB", train: bool = False) -> Working:
     """Run ``layer``'s rules on terms and collect the worked lines.
 
     >>> import archcost
@@ -126,6 +126,12 @@ def work(layer: Layer, report: Report, units: str = "KB") -> Working:
         lines.append((label, t.result(), t.value))
     if op.inplace:
         notes.append("in place: it overwrites its input, so it has no memory of its own")
+    if train:   # what it saves for backward, its backward FLOPs (render/memory.py)
+        from .memory import train_working
+        more, more_notes = train_working(layer, report, a, ins, _atoms(out))
+        shown = {(q, w) for q, w, _ in lines}
+        lines += [line for line in more if (line[0], line[1]) not in shown]
+        notes += more_notes
     return Working(layer.name, layer.op, op.doc, tuple(lines), tuple(notes))
 
 
@@ -165,7 +171,7 @@ def footer(report: Report, units: str = "KB") -> str:
             f"{units_note(units)}{batch}")
 
 
-def render_explain(report: Report, names=(), fmt: str = "text", units: str = "KB") -> str:
+def render_explain(report: Report, names=(), fmt: str = "text", units: str = "KB", train: bool = False) -> str:
     """Explain the named layers (all layers when ``names`` is empty) in any report format.
 
     >>> import archcost
@@ -177,7 +183,7 @@ def render_explain(report: Report, names=(), fmt: str = "text", units: str = "KB
     fc8,FLOPs,"1000 x (4096 + 1) = 1000 x 4097 = 4,097,000",4097000
     """
     layers = [_find(report, n) for n in names] if names else list(report.layers)
-    works = [work(x, report, units) for x in layers]
+    works = [work(x, report, units, train) for x in layers]
     if fmt == "json":
         doc = {"network": report.network, "conventions": report.conventions.to_dict(), "units": units,
                "layers": [w.to_dict() for w in works]}

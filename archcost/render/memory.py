@@ -106,3 +106,75 @@ def render_memory(report, mode: str = "train", optimizer: str = "adam", dtype: s
     title = f"{describe(report)}\n{head}"
     first = emit(["part", "bytes", units], summary, fmt, title=title, notes=extra)
     return first + "\n" + emit(headers, layers, fmt, title="per layer", notes=notes)
+
+
+def train_working(layer, report, a, ins, out) -> tuple[list, list]:
+    """``archcost explain --train``: the layer's training rules run again on worked terms: what it
+    saves for backward and why (each tensor's bytes, shared ones named), its backward multiply-adds
+    and the bytes its forward moves. ``a``, ``ins``, ``out``: its attributes and shapes as terms."""
+    from ..arith import Term, step
+    from ..ops import get_op
+    from ..passes.storage import EXTRA_BYTES
+    from ..passes.training import needs_grad
+
+    op = get_op(layer.op)
+    c = report.conventions
+    m = report.training_memory("sgd")
+    mine = next(x for x in m.layers if x.name == layer.name)
+    need = needs_grad(report)
+    lines, notes = [], []
+    rule = op.saves(a, ins, out) if need[layer.name] else ()
+    if rule is None:
+        notes.append(f"op '{layer.op}' has no training rule yet: what it saves and its backward are not counted")
+    for s, done in zip(rule or (), mine.saved or ()):
+        size = EXTRA_BYTES.get(s.dtype, c.bytes_per_element) if s.dtype else c.bytes_per_element
+        n = step(s.elements, f"{s.tensor} elements") if isinstance(s.elements, Term) else Term(s.elements)
+        total = n * size * c.batch if s.batched and c.batch != 1 else n * size
+        where = "" if done.counted else f" (the storage of {done.storage}: already counted)"
+        if done.storage.endswith(":original input"):
+            where = " (a copy of the input, which it overwrites in place)"
+        lines.append((f"saves {s.tensor}", f"{total.result()} bytes{where}", int(total.value)))
+        notes.append(f"{s.tensor}: {s.why}")
+    if not rule and rule is not None:
+        lines.append(("saves", "nothing" if need[layer.name] else "nothing (no gradient flows here)", 0))
+    input_grad = mine.input_grad
+    back = op.backward_flops(a, ins, out, input_grad, c.bias_flops) if need[layer.name] else 0
+    if back is not None:
+        back = back * c.batch if c.batch != 1 else back
+        back = back if isinstance(back, Term) else Term(back)
+        for name, text in back.steps:
+            lines.append((name or "step", text, ""))
+        lines.append(("backward FLOPs", back.result(), back.value))
+        if not input_grad and need[layer.name]:
+            notes.append("no input gradient: nothing before this layer has parameters (the first layer)")
+    read, written = op.traffic(a, ins, out)
+    lines.append(("forward elements moved", f"{Term(read).result() if not isinstance(read, Term) else read.result()} "
+                  f"read + {written.result() if isinstance(written, Term) else written} written", ""))
+    return lines, notes
+
+
+def memory_budget(report, mode: str, optimizer: str = "adam") -> dict:
+    """Bytes of a network's memory in ``mode``: its state (weights, gradients, optimizer state,
+    buffers), its activations (saved for backward, or the inference peak) and the peak (their sum)."""
+    if mode == "train":
+        m = report.training_memory(optimizer)
+        return {"state": m.peak - m.activations - m.workspace, "activations": m.activations + m.workspace,
+                "peak": m.peak}
+    p = report.inference_peak()
+    return {"state": p.weights + p.buffers, "activations": p.peak, "peak": p.total}
+
+
+def compare_section(nets, mode: str, optimizer: str, units: str, fmt: str) -> str:
+    """``archcost compare --memory train|inference``: the memory budgets side by side."""
+    budgets = [memory_budget(n.report, mode, optimizer) for n in nets]
+    first = budgets[0]["peak"]
+    c = nets[0].report.conventions
+    what = f"training ({optimizer})" if mode == "train" else "inference"
+    headers = ["network", f"state ({units})", f"activations ({units})", f"peak ({units})", f"vs {nets[0].label}"]
+    rows = [[n.label, in_units(b["state"], units), in_units(b["activations"], units), in_units(b["peak"], units),
+             f"x{b['peak'] / first:.2f}"] for n, b in zip(nets, budgets)]
+    note = ("state: weights, gradients, optimizer state and buffers; activations: saved for backward and the "
+            "largest backward workspace" if mode == "train" else
+            "state: weights and buffers; activations: the peak by liveness")
+    return emit(headers, rows, fmt, title=f"memory for {what}: batch {c.batch}, {c.dtype}",
+                notes=[f"{note} (archcost memory --mode {mode} shows the working)"])
