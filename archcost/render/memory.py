@@ -39,7 +39,7 @@ def _train(report, optimizer, dtype, batch, units):
     if m.missing:
         notes.append(f"no training rule for op(s) {', '.join(m.missing)}: their layers count 0 here, "
                      "so these totals are lower bounds")
-    return m, head, summary, ["layer", "op", "params", "saves", f"saved ({units})", "backward FLOPs"], layers, notes
+    return m, head, summary, [], ["layer", "op", "params", "saves", f"saved ({units})", "backward FLOPs"], layers, notes
 
 
 def _inference(report, dtype, batch, units):
@@ -53,11 +53,11 @@ def _inference(report, dtype, batch, units):
                ["lecture's sum of outputs", f"{p.lecture_sum:,}", in_units(p.lecture_sum, units)]]
     layers = [[name, f"{b:,}", in_units(b, units), "peak" if name == p.layer else ""] for name, b in p.per_layer]
     live = ", ".join(f"{t} {in_units(b, units)}" for t, b in p.live)
-    notes = [f"live at the peak ({units}): {live}",
-             "a tensor lives from the layer that makes it to its last reader; a block holds a tensor it reads "
+    first = [f"live at the peak ({units}): {live}"]
+    notes = ["a tensor lives from the layer that makes it to its last reader; a block holds a tensor it reads "
              "from outside until it returns (eager PyTorch); in-place layers and views share storage; the "
              "input is held throughout"]
-    return p, head, summary, ["layer", "live bytes", f"live ({units})", ""], layers, notes
+    return p, head, summary, first, ["layer", "live bytes", f"live ({units})", ""], layers, notes
 
 
 def fit_lines(report, device, optimizer, dtype, devices=None) -> list[str]:
@@ -77,10 +77,9 @@ def render_memory(report, mode: str = "train", optimizer: str = "adam", dtype: s
                   fit: bool = False, devices=None) -> str:
     """The memory report of ``report``'s network in ``mode`` (train or inference)."""
     if mode == "train":
-        result, head, summary, headers, layers, notes = _train(report, optimizer, dtype, batch, units)
+        result, head, summary, extra, headers, layers, notes = _train(report, optimizer, dtype, batch, units)
     else:
-        result, head, summary, headers, layers, notes = _inference(report, dtype, batch, units)
-    extra = []
+        result, head, summary, extra, headers, layers, notes = _inference(report, dtype, batch, units)
     if device:
         from ..devices import find_device
 
@@ -92,8 +91,8 @@ def render_memory(report, mode: str = "train", optimizer: str = "adam", dtype: s
             extra += fit_lines(report, dev, optimizer, dtype, devices)
     if fmt == "json":
         doc = result.to_dict()
-        if extra:
-            doc["device"] = extra
+        if device:
+            doc["device"] = extra[-1 - fit:]
         return json.dumps(doc, indent=2) + "\n"
     if fmt == "csv":
         if mode == "train":
