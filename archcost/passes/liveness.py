@@ -68,7 +68,7 @@ def held(report, st) -> dict:
         parts = name.split(".")
         for k in range(1, len(parts) + 1):
             modules[".".join(parts[:k])] = i
-    blocks = {m for m in modules if any(n.startswith(m + ".") for n in names[:modules[m] + 1])}
+    blocks = {".".join(n.split(".")[:k]) for n in names for k in range(1, n.count(".") + 1)}   # proper prefixes
     out: dict[str, int] = {}
     for i, x in enumerate(report.layers):
         parts = x.name.split(".")

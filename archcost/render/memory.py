@@ -107,6 +107,9 @@ def render_memory(report, mode: str = "train", optimizer: str = "adam", dtype: s
     return first + "\n" + emit(headers, layers, fmt, title="per layer", notes=notes)
 
 
+_LAST: list = [None, {}, {}]   # the last report explained with --train, its training layers and gradient flags
+
+
 def train_working(layer, report, a, ins, out) -> tuple[list, list]:
     """``archcost explain --train``: the layer's training rules run again on worked terms: what it
     saves for backward and why (each tensor's bytes, shared ones named), its backward multiply-adds
@@ -118,9 +121,9 @@ def train_working(layer, report, a, ins, out) -> tuple[list, list]:
 
     op = get_op(layer.op)
     c = report.conventions
-    m = report.training_memory("sgd")
-    mine = next(x for x in m.layers if x.name == layer.name)
-    need = needs_grad(report)
+    if _LAST[0] is not report:   # explain --train of every layer runs the pass once
+        _LAST[:] = [report, {x.name: x for x in report.training_memory("sgd").layers}, needs_grad(report)]
+    mine, need = _LAST[1][layer.name], _LAST[2]
     lines, notes = [], []
     rule = op.saves(a, ins, out) if need[layer.name] else ()
     if rule is None:
