@@ -91,6 +91,12 @@ class TrainingMemory:
     missing: tuple = field(default=())   # ops with no training rule (their layers count 0: a lower bound)
 
     @property
+    def bytes_per_param(self) -> int:
+        """Weights + master copy + gradient + optimizer state, per parameter (mixed Adam: 16)."""
+        params = sum(x.params for x in self.layers)
+        return (self.weights + self.master_weights + self.gradients + self.optimizer_state) // params if params else 0
+
+    @property
     def peak(self) -> int:
         return (self.weights + self.master_weights + self.gradients + self.optimizer_state + self.buffers
                 + self.activations + self.workspace)

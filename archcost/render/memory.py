@@ -29,17 +29,20 @@ def _train(report, optimizer, dtype, batch, units):
     mixed = " (mixed precision: fp32 master weights and optimizer state)" if m.master_weights else ""
     head = f"training memory: batch {m.batch}, {m.dtype}{mixed}, optimizer {m.optimizer}"
     summary = [[part, f"{b:,}", in_units(b, units)] for part, b in m.parts()]
-    layers = [[x.name, x.op, f"{x.params:,}", "no rule" if x.saved is None else
-               ", ".join(s.tensor + ("" if s.counted else " (shared)") for s in x.saved),
+    per = m.bytes_per_param
+    layers = [[x.name, x.op, f"{x.params:,}", in_units(x.params * per, units), "no rule" if x.saved is None else
+               ", ".join(s.tensor + ("" if s.counted else " (shared)") for s in x.saved) or "nothing",
                in_units(x.saved_bytes, units), "no rule" if x.backward_flops is None else f"{x.backward_flops:,}"]
               for x in m.layers]
-    notes = [f"backward FLOPs (multiply-adds): {m.backward_flops_of():,}; a saved tensor counts once, at the "
+    notes = [f"state = parameters x {per} bytes (weights, gradients, optimizer state); "
+             f"backward FLOPs (multiply-adds): {m.backward_flops_of():,}; a saved tensor counts once, at the "
              "first layer that saves it ((shared): already counted, e.g. an in-place ReLU's output that the next "
              "conv saves as its input); the workspace is the largest one layer's output and input gradients"]
     if m.missing:
         notes.append(f"no training rule for op(s) {', '.join(m.missing)}: their layers count 0 here, "
                      "so these totals are lower bounds")
-    return m, head, summary, [], ["layer", "op", "params", "saves", f"saved ({units})", "backward FLOPs"], layers, notes
+    headers = ["layer", "op", "params", f"state ({units})", "saves", f"saved ({units})", "backward FLOPs"]
+    return m, head, summary, [], headers, layers, notes
 
 
 def _inference(report, dtype, batch, units):
@@ -96,10 +99,11 @@ def render_memory(report, mode: str = "train", optimizer: str = "adam", dtype: s
         return json.dumps(doc, indent=2) + "\n"
     if fmt == "csv":
         if mode == "train":
-            rows = [[x.name, x.op, x.params, "" if x.saved is None else " ".join(s.tensor for s in x.saved),
+            per = result.bytes_per_param
+            rows = [[x.name, x.op, x.params, x.params * per, "" if x.saved is None else " ".join(s.tensor for s in x.saved),
                      x.saved_bytes, "" if x.backward_flops is None else x.backward_flops] for x in result.layers]
-            rows += [[part, "total", "", "", b, ""] for part, b in result.parts()]
-            return emit(["layer", "op", "params", "saves", "saved_bytes", "backward_flops"], rows, "csv")
+            rows += [[part, "total", "", "", "", b, ""] for part, b in result.parts()]
+            return emit(["layer", "op", "params", "state_bytes", "saves", "saved_bytes", "backward_flops"], rows, "csv")
         rows = [[n, b] for n, b in result.per_layer] + [["peak", result.peak], ["total", result.total]]
         return emit(["layer", "live_bytes"], rows, "csv")
     title = f"{describe(report)}\n{head}"
