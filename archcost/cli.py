@@ -334,8 +334,10 @@ def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, uni
 @click.option("--devices", "devices_file", type=click.Path(dir_okay=False), help="A devices file of your own.")
 @click.option("--units", default="MB", show_default=True, type=click.Choice(["KB", "MB", "GB"]),
               help="Memory unit (1024-based).")
+@click.option("--scope", default="block", show_default=True, type=click.Choice(["block", "modules", "dataflow"]),
+              help="Inference liveness: what holds a tensor past its last reader (README: Will it fit?).")
 def memory(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, mode, optimizer,
-           device, fit, devices_file, units):
+           device, fit, devices_file, units, scope):
     """Training memory (--mode train) or the inference peak by liveness of NETWORK, per layer and in total."""
     from .render.memory import render_memory
 
@@ -343,7 +345,7 @@ def memory(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fm
         raise ArchcostError("--fit needs a device", "add e.g. --device a100-40gb (archcost devices lists them)")
     report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
     write_output(render_memory(report, mode, optimizer, fmt=fmt, units=units, device=device, fit=fit,
-                               devices=devices_file), output, force)
+                               devices=devices_file, scope=scope), output, force)
 
 
 @cli.command("time")

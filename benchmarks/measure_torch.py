@@ -92,6 +92,7 @@ class LiveBytes(TorchDispatchMode):
         super().__init__()
         self.live, self.base, self.peak, self.at, self.n = {}, base, 0, None, 0
         self.state = state   # the storages of parameters and buffers (a weight's .t() is a view of one)
+        self.module, self.by_module = None, {}   # the top-level module running, and its largest live total
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         for k in [k for k, (_, ref) in self.live.items() if ref.expired()]:
@@ -104,17 +105,27 @@ class LiveBytes(TorchDispatchMode):
                 if s.data_ptr() not in self.live and s.data_ptr() not in self.state and s.nbytes():
                     self.live[s.data_ptr()] = (s.nbytes(), StorageWeakRef(s))
         total = self.base + sum(b for b, _ in self.live.values())
+        if self.module is not None:
+            self.by_module[self.module] = max(self.by_module.get(self.module, 0), total)
         if total > self.peak:
             self.peak, self.at = total, f"{self.n}:{func}"
         return out
 
 
 def eager_peak(model, x):
+    """The eager inference peak, where, and the peak within each top-level module (resnet's layer1...;
+    the children of a ``features`` container: densenet's denseblock1...)."""
     model.eval()
     state = {t.untyped_storage().data_ptr() for t in list(model.parameters()) + list(model.buffers())}
-    with torch.no_grad(), LiveBytes(x.untyped_storage().nbytes(), state) as mode:
+    mode = LiveBytes(x.untyped_storage().nbytes(), state)
+    children = [kv for name, child in model.named_children()
+                for kv in (child.named_children() if name == "features" else [(name, child)])]
+    for name, child in children:
+        child.register_forward_pre_hook(lambda m, a, name=name: setattr(mode, "module", name))
+        child.register_forward_hook(lambda m, a, out: setattr(mode, "module", None))
+    with torch.no_grad(), mode:
         model(x)
-    return mode.peak, mode.at
+    return mode.peak, mode.at, mode.by_module
 
 
 def measure(name):
@@ -124,8 +135,8 @@ def measure(name):
     _, saved = saved_bytes(model, x)
     model.zero_grad()
     fwd, bwd = flops(model, x)
-    peak, at = eager_peak(model, torch.randn(1, 3, side, side))
-    return {"network": name, "torch": torch.__version__, "torchvision": torchvision.__version__,
+    peak, at, by_module = eager_peak(model, torch.randn(1, 3, side, side))
+    return {"peak_by_module": by_module, "network": name, "torch": torch.__version__, "torchvision": torchvision.__version__,
             "saved_batch2": saved, "saved_total": sum(saved.values()), "forward_flops_batch2": fwd,
             "backward_flops_batch2": bwd, "eager_peak_batch1": peak, "peak_at": at}
 

@@ -5,8 +5,11 @@ alias), in the spec's execution order; in-place layers and views share their inp
 (passes/storage.py). The network's input is held by the caller for the whole pass, and the
 last layer's output is returned. While a layer runs, its inputs, its output and its scratch
 tensors (``Op.scratch``: max pooling's indices) are alive. With ``scope="block"`` (the default,
-eager PyTorch) a block holds a tensor it reads from outside until its last layer has run, as a
-module's caller holds its argument (torchvision's ``identity = x`` through a residual block);
+eager PyTorch) the innermost block (the layers named ``B`` and ``B.*``) that reads a tensor from
+outside holds it until its last layer has run, as a module's caller holds its argument
+(torchvision's ``identity = x`` through a residual block); ``scope="modules"`` lets every enclosing
+block hold it (exact inside every module when the spec's names mirror the framework's modules, as
+ResNet's and Inception-v3's do; too much where a name groups layers that are no module);
 ``scope="dataflow"`` frees every tensor at its last reader (what a graph runtime can do).
 The peak is the largest total over the layers; the lecture's sum (every layer's output, the
 table's memory column) is what a framework would need if it freed nothing.
@@ -58,7 +61,7 @@ class Peak:
                 "total": self.total, "layers": [{"name": n, "live_bytes": b} for n, b in self.per_layer]}
 
 
-def held(report, st) -> dict:
+def held(report, st, outermost: bool = False) -> dict:
     """Storage -> the last layer index until which a block holds it: a block (the layers named
     ``B`` and ``B.*``, as torch's modules are named) that reads a tensor made outside it holds
     that tensor until it returns, as a Python caller holds the argument of a module it calls."""
@@ -79,7 +82,7 @@ def held(report, st) -> dict:
             outside = [p for p in prefixes if p in blocks and not (src == p or src.startswith(p + "."))]
             if outside:
                 s = st.owner[src]
-                out[s] = max(out.get(s, -1), modules[outside[-1]])
+                out[s] = max(out.get(s, -1), modules[outside[0] if outermost else outside[-1]])
     return out
 
 
@@ -92,8 +95,8 @@ def inference_peak(report, dtype: str | None = None, batch: int | None = None, s
     >>> inference_peak(archcost.analyze("resnet50"), scope="dataflow").peak
     10235904
     """
-    if scope not in ("block", "dataflow"):
-        raise ArchcostError(f"unknown liveness scope '{scope}'", "use block or dataflow")
+    if scope not in ("block", "modules", "dataflow"):
+        raise ArchcostError(f"unknown liveness scope '{scope}'", "use block, modules or dataflow")
     dtype, size = dtype_bytes(dtype or report.conventions.dtype)
     batch = Conventions(batch=batch or report.conventions.batch).batch
     st = storages(report)
@@ -102,7 +105,7 @@ def inference_peak(report, dtype: str | None = None, batch: int | None = None, s
     made = {s: index.get(s, -1) for s in st.elements}          # -1: the network's input
     last = {s: max(st.readers[s], default=made[s]) for s in st.elements}
     if scope != "dataflow":
-        for s, end in held(report, st).items():
+        for s, end in held(report, st, scope == "modules").items():
             last[s] = max(last[s], end)
     last[st.input] = n - 1                          # the caller holds the input
     if n:

@@ -45,8 +45,8 @@ def _train(report, optimizer, dtype, batch, units):
     return m, head, summary, [], headers, layers, notes
 
 
-def _inference(report, dtype, batch, units):
-    p = report.inference_peak(dtype, batch)
+def _inference(report, dtype, batch, units, scope="block"):
+    p = report.inference_peak(dtype, batch, scope)
     head = (f"inference memory: batch {p.batch}, {p.dtype}; peak by liveness {in_units(p.peak, units)} {units} "
             f"at {p.layer}")
     summary = [["weights", f"{p.weights:,}", in_units(p.weights, units)],
@@ -57,9 +57,11 @@ def _inference(report, dtype, batch, units):
     layers = [[name, f"{b:,}", in_units(b, units), "peak" if name == p.layer else ""] for name, b in p.per_layer]
     live = ", ".join(f"{t} {in_units(b, units)}" for t, b in p.live)
     first = [f"live at the peak ({units}): {live}"]
-    notes = ["a tensor lives from the layer that makes it to its last reader; a block holds a tensor it reads "
-             "from outside until it returns (eager PyTorch); in-place layers and views share storage; the "
-             "input is held throughout"]
+    held = {"block": "the innermost block that reads a tensor from outside holds it until it returns (eager "
+                     "PyTorch)", "modules": "every block that reads a tensor from outside holds it until it returns",
+            "dataflow": "nothing is held longer"}[scope]
+    notes = [f"a tensor lives from the layer that makes it to its last reader; {held}; in-place layers and views "
+             "share storage; the input is held throughout"]
     return p, head, summary, first, ["layer", "live bytes", f"live ({units})", ""], layers, notes
 
 
@@ -77,12 +79,12 @@ def fit_lines(report, device, optimizer, dtype, devices=None) -> list[str]:
 
 def render_memory(report, mode: str = "train", optimizer: str = "adam", dtype: str | None = None,
                   batch: int | None = None, fmt: str = "text", units: str = "MB", device: str | None = None,
-                  fit: bool = False, devices=None) -> str:
+                  fit: bool = False, devices=None, scope: str = "block") -> str:
     """The memory report of ``report``'s network in ``mode`` (train or inference)."""
     if mode == "train":
         result, head, summary, extra, headers, layers, notes = _train(report, optimizer, dtype, batch, units)
     else:
-        result, head, summary, extra, headers, layers, notes = _inference(report, dtype, batch, units)
+        result, head, summary, extra, headers, layers, notes = _inference(report, dtype, batch, units, scope)
     if device:
         from ..devices import find_device
 
