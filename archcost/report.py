@@ -162,7 +162,7 @@ class Report:
         >>> m.activations + m.buffers      # PyTorch 2.13 (saved_tensors_hooks): 44,436,480
         44436480
         >>> archcost.analyze("resnet50").training_memory("adamw", "bf16", batch=64).peak
-        3518103168
+        3188233728
         """
         from .passes.training import training_memory
         return training_memory(self, optimizer, dtype, batch)
@@ -196,7 +196,7 @@ class Report:
 
         >>> import archcost
         >>> archcost.analyze("resnet50").largest_batch("a100-40gb", dtype="bf16", optimizer="adamw")
-        875
+        964
         """
         from .devices import find_device
         from .passes.training import largest_batch

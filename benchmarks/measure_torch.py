@@ -12,6 +12,8 @@ For each torchvision model (weights=None, its native input):
   left out (batch norm's running statistics, buffers, are saved and counted), bytes by dtype;
 - flops: ``torch.utils.flop_counter.FlopCounterMode`` over the forward and over the
   backward (2 FLOPs per multiply-add; it sees convs and matmuls only);
+- train peak: the most bytes alive during forward + backward at batch 2 (parameter gradients
+  included; parameters, buffers and optimizer state left out), tracked as the inference peak;
 - peak: the eager inference peak at batch 1 (eval, no_grad): a ``TorchDispatchMode`` sees
   every aten op; each output whose storage is new is added to the live set, and a storage
   leaves the set when its last tensor dies (a weak reference expires). The peak is the
@@ -128,6 +130,17 @@ def eager_peak(model, x):
     return mode.peak, mode.at, mode.by_module
 
 
+def train_peak(model, x):
+    """The most bytes alive during a training step's forward and backward (parameters and buffers left
+    out; parameter gradients and every saved or intermediate tensor counted), as eager_peak tracks them."""
+    model.train()
+    model.zero_grad(set_to_none=True)
+    state = {t.untyped_storage().data_ptr() for t in list(model.parameters()) + list(model.buffers())}
+    with LiveBytes(x.untyped_storage().nbytes(), state) as mode:
+        model(x).sum().backward()
+    return mode.peak, mode.at
+
+
 def measure(name):
     model, side = build(name)
     model.train()
@@ -136,7 +149,8 @@ def measure(name):
     model.zero_grad()
     fwd, bwd = flops(model, x)
     peak, at, by_module = eager_peak(model, torch.randn(1, 3, side, side))
-    return {"peak_by_module": by_module, "network": name, "torch": torch.__version__, "torchvision": torchvision.__version__,
+    step_peak, step_at = train_peak(model, x)
+    return {"train_peak_batch2": step_peak, "train_peak_at": step_at, "peak_by_module": by_module, "network": name, "torch": torch.__version__, "torchvision": torchvision.__version__,
             "saved_batch2": saved, "saved_total": sum(saved.values()), "forward_flops_batch2": fwd,
             "backward_flops_batch2": bwd, "eager_peak_batch1": peak, "peak_at": at}
 

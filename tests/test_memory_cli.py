@@ -32,8 +32,8 @@ def test_memory_json_parts():
     assert doc["optimizer_state"] == 2 * 4 * RESNET18_PARAMS       # Adam: exp_avg and exp_avg_sq, fp32
     assert doc["master_weights"] == 0
     assert doc["activations"] + doc["buffers"] == 44_436_480          # PyTorch 2.13's saved bytes (see test_training_vs_torch)
-    assert doc["peak"] == sum(doc[k] for k in ("weights", "master_weights", "gradients", "optimizer_state",
-                                               "buffers", "activations", "workspace"))
+    assert doc["peak"] == sum(doc[k] for k in ("weights", "master_weights", "optimizer_state", "buffers",
+                                               "peak_saved", "peak_param_grads", "peak_act_grads"))
 
 
 def test_mixed_precision_adam_is_16_bytes_per_parameter():

@@ -8,8 +8,11 @@ benchmarks/measure_torch.py (weights=None, each model's native input):
 - forward, backward: torch.utils.flop_counter.FlopCounterMode at batch 2 (2 FLOPs per multiply-add,
   convs and matmuls only);
 - peak: the eager inference peak at batch 1 (eval, no_grad): the bytes of the storages alive after
-  each aten op, seen by a TorchDispatchMode, the input included, parameters left out.
-Tolerances (issue 12): saved bytes within 2%, backward FLOPs exact, inference peak within 5%.
+  each aten op, seen by a TorchDispatchMode, the input included, parameters left out;
+- train peak: the same tracking over a training step's forward and backward at batch 2 (parameter
+  gradients included; parameters and buffers left out; SGD without state).
+Tolerances (issue 12): saved bytes within 2%, backward FLOPs exact, inference peak within 5%; the
+training peak within 2%.
 """
 
 import pytest
@@ -35,6 +38,26 @@ MEASURED = {
     "squeezenet1_0": (71_534_656, 8_849_408, 3_275_698_304, 5_880_737_920, 8_523_648),
     "squeezenet1_1": (42_139_456, 5_282_816, 1_396_607_744, 2_708_052_736, 6_079_488),
 }
+
+TRAIN_PEAK = {  # bytes alive at the peak of forward + backward, batch 2 (see the module docstring)
+    "alexnet_torchvision": 250_312_616,
+    "vgg16": 685_776_808,
+    "vgg11_bn": 673_439_144,
+    "resnet18": 85_378_472,
+    "resnet50": 235_777_448,
+    "resnext50_32x4d": 282_892_712,
+    "googlenet_bn": 106_997_032,
+    "inception_v3": 245_320_192,
+    "densenet121": 266_332_840,
+    "mobilenet_v2": 163_773_608,
+    "mobilenet_v3_large": 101_332_392,
+    "mobilenet_v3_small": 39_652_712,
+    "efficientnet_b0": 184_430_640,
+    "shufflenet_v2_x1_0": 46_607_480,
+    "squeezenet1_0": 74_278_888,
+    "squeezenet1_1": 44_883_688,
+}
+
 
 # FlopCounterMode overcounts the backward of grouped and depthwise convs in torch 2.13: for these the
 # backward is checked by formula on its (right) forward count: weights' and input's gradients each
@@ -167,3 +190,10 @@ def test_inference_peak_inside_every_module(name):
     # maxpool's output through its two blocks: 3,010,560 against 3,813,376; the networks' peaks are the same
     block = {n: b for n, b in archcost.analyze(name).inference_peak().per_layer}
     assert max(block.values()) == peak.peak == MEASURED[name][4]
+
+
+@pytest.mark.parametrize("name", sorted(TRAIN_PEAK))
+def test_training_peak_within_2_percent(name):
+    m = archcost.analyze(name, batch=2).training_memory("sgd")
+    ours = m.peak - m.weights - m.buffers          # PyTorch's figure leaves parameters and buffers out
+    assert abs(ours - TRAIN_PEAK[name]) <= 0.02 * TRAIN_PEAK[name], (ours, TRAIN_PEAK[name])

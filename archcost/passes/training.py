@@ -13,9 +13,9 @@ model's state:
   under mixed precision (float64 under float64);
 - buffers: batch norm's running mean and variance (fp32 under mixed precision);
 - activations: the saved tensors, once per storage, x the batch;
-- workspace: the largest backward working set of one layer (its output's gradient and its
-  inputs' gradients), x the batch;
-- peak = the sum: what must fit in the device's memory.
+- peak: the state (weights, master copy, optimizer state, buffers) + what is alive at the worst
+  backward step: the saved tensors not yet freed, the parameter gradients made so far and the
+  activation gradients in flight (see :func:`_backward_peak`).
 
 >>> import archcost
 >>> m = training_memory(archcost.analyze("resnet18", batch=2, bias_flops=False), optimizer="sgd")
@@ -86,8 +86,10 @@ class TrainingMemory:
     optimizer_state: int
     buffers: int
     activations: int
-    workspace: int
-    workspace_layer: str
+    peak_layer: str           # the layer whose backward runs at the peak
+    peak_saved: int           # saved activations still alive then
+    peak_param_grads: int     # parameter gradients made by then
+    peak_act_grads: int       # activation gradients alive then
     missing: tuple = field(default=())   # ops with no training rule (their layers count 0: a lower bound)
 
     @property
@@ -97,15 +99,20 @@ class TrainingMemory:
         return (self.weights + self.master_weights + self.gradients + self.optimizer_state) // params if params else 0
 
     @property
+    def state(self) -> int:
+        """What lives through the whole step: weights, master copy, optimizer state, buffers."""
+        return self.weights + self.master_weights + self.optimizer_state + self.buffers
+
+    @property
     def peak(self) -> int:
-        return (self.weights + self.master_weights + self.gradients + self.optimizer_state + self.buffers
-                + self.activations + self.workspace)
+        return self.state + self.peak_saved + self.peak_param_grads + self.peak_act_grads
 
     def parts(self) -> list[tuple[str, int]]:
+        """The parts of the peak (they add up to it)."""
         return [("weights", self.weights), ("fp32 master weights", self.master_weights),
-                ("gradients", self.gradients), (f"optimizer state ({self.optimizer})", self.optimizer_state),
-                ("buffers", self.buffers), ("saved activations", self.activations),
-                (f"backward workspace ({self.workspace_layer})", self.workspace), ("peak", self.peak)]
+                (f"optimizer state ({self.optimizer})", self.optimizer_state), ("buffers", self.buffers),
+                ("saved activations still alive", self.peak_saved), ("parameter gradients so far", self.peak_param_grads),
+                ("activation gradients alive", self.peak_act_grads), (f"peak (backward of {self.peak_layer})", self.peak)]
 
     def backward_flops_of(self, kinds=None) -> int:
         """Backward multiply-adds of all layers (of the op kinds given: ("conv", "fc") is what
@@ -117,8 +124,9 @@ class TrainingMemory:
         return {"network": self.network, "mode": "train", "batch": self.batch, "dtype": self.dtype,
                 "optimizer": self.optimizer, "weights": self.weights, "master_weights": self.master_weights,
                 "gradients": self.gradients, "optimizer_state": self.optimizer_state, "buffers": self.buffers,
-                "activations": self.activations, "workspace": self.workspace,
-                "workspace_layer": self.workspace_layer, "peak": self.peak,
+                "activations": self.activations, "peak": self.peak, "peak_layer": self.peak_layer,
+                "peak_saved": self.peak_saved, "peak_param_grads": self.peak_param_grads,
+                "peak_act_grads": self.peak_act_grads,
                 "backward_flops": self.backward_flops_of(), "missing_rules": list(self.missing),
                 "layers": [x.to_dict() for x in self.layers]}
 
@@ -151,7 +159,6 @@ def training_memory(report, optimizer: str = "adam", dtype: str | None = None,
     need = needs_grad(report)
     counted: set[str] = set()
     layers, missing = [], []
-    workspace, workspace_layer = 0, ""
     params = buffers = 0
     for x in report.layers:
         op = get_op(x.op)
@@ -182,42 +189,72 @@ def training_memory(report, optimizer: str = "adam", dtype: str | None = None,
             counted.add(storage)
             here += nbytes if first else 0
             saved.append(SavedTensor(x.name, s.tensor, storage, nbytes, first, s.why, kind))
-        if need[x.name]:
-            grads = (prod(out) + (sum(prod(i) for i in ins) if input_grad else 0)) * size * batch
-            if grads > workspace:
-                workspace, workspace_layer = grads, x.name
         layers.append(LayerTraining(x.name, x.op, x.params, None if saved is None else tuple(saved), here,
                                     None if back is None else int(back) * batch, input_grad))
     mixed = dtype in MIXED
+    at, live = _backward_peak(report, layers, need, size, batch)
     return TrainingMemory(
         network=report.network, batch=batch, dtype=dtype, optimizer=optimizer, layers=tuple(layers),
         weights=params * size, master_weights=params * 4 if mixed else 0, gradients=params * size,
         optimizer_state=params * OPTIMIZER_SLOTS[optimizer] * state_size,
         buffers=buffers * (state_size if mixed or dtype == "float64" else size),
-        activations=sum(x.saved_bytes for x in layers), workspace=workspace, workspace_layer=workspace_layer,
-        missing=tuple(dict.fromkeys(missing)))
+        activations=sum(x.saved_bytes for x in layers), peak_layer=report.layers[at].name if layers else "",
+        peak_saved=live[0], peak_param_grads=live[1], peak_act_grads=live[2], missing=tuple(dict.fromkeys(missing)))
 
+
+def _backward_peak(report, layers, need, size, batch) -> tuple[int, tuple]:
+    """The backward step at which most is alive, and (saved, parameter gradients, activation gradients).
+
+    Backward runs the layers in reverse. A saved tensor is freed once the backward of the first
+    layer that saved it has run; a parameter's gradient lives from its layer's backward to the end;
+    the gradient of a layer's output lives from the backward of its last reader (the layer itself
+    for the network's output) until its own backward has run."""
+    n = len(layers)
+    index = {x.name: i for i, x in enumerate(report.layers)}
+    last_reader = list(range(n))
+    for i, x in enumerate(report.layers):
+        for src in x.inputs:
+            if src in index:
+                last_reader[index[src]] = max(last_reader[index[src]], i)
+    delta = [0] * (n + 1)           # activation gradients alive over the steps i .. last_reader[i]
+    for i, x in enumerate(report.layers):
+        if need[x.name]:
+            g = prod(x.output_shape) * size * batch
+            delta[i] += g
+            delta[last_reader[i] + 1] -= g
+    best, at, live = -1, 0, (0, 0, 0)
+    saved = act = 0
+    params_after = sum(x.params for x in layers)   # parameters of layers i .. n-1
+    alive = []
+    for i, x in enumerate(layers):
+        saved += x.saved_bytes                      # saved by layers 0 .. i
+        act += delta[i]
+        alive.append((saved, params_after * size, act))
+        params_after -= x.params
+    for i in range(n - 1, -1, -1):
+        total = sum(alive[i])
+        if total > best:
+            best, at, live = total, i, alive[i]
+    return at, live
 
 
 def largest_batch(need, capacity: int) -> int:
     """The largest batch whose memory ``need(batch)`` fits in ``capacity`` bytes (0: not even one).
 
-    Memory is affine in the batch (activations scale with it, weights and per-channel vectors do
-    not), so need(b) = fixed + b x per_image, from need(1) and need(2); the answer is then checked
-    on the exact integer formula at b and b + 1.
+    ``need`` grows with the batch (activations scale with it, weights and per-channel vectors do
+    not; the training peak is a maximum over backward steps, so it is piecewise affine): doubling
+    brackets the answer, then a binary search on the exact integer formula finds it.
 
     >>> largest_batch(lambda b: 100 + 30 * b, 1000)
     30
     """
-    one, two = need(1), need(2)
-    if one > capacity:
+    if need(1) > capacity:
         return 0
-    per = two - one
-    if per <= 0:
-        return MAX_BATCH
-    b = min((capacity - (one - per)) // per, MAX_BATCH)
-    while b > 1 and need(b) > capacity:
-        b -= 1
-    while b < MAX_BATCH and need(b + 1) <= capacity:
-        b += 1
-    return b
+    lo, hi = 1, 2
+    while hi <= MAX_BATCH and need(hi) <= capacity:
+        lo, hi = hi, hi * 2
+    hi = min(hi, MAX_BATCH + 1)          # need(lo) fits; need(hi) does not (or hi is past the limit)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if need(mid) <= capacity else (lo, mid)
+    return lo

@@ -6,8 +6,8 @@ hold exact bytes.
 
 >>> import archcost
 >>> text = render_memory(archcost.analyze("resnet18", batch=2), "train", optimizer="sgd")
->>> [line for line in text.splitlines() if line.startswith("saved activations")]
-['saved activations              44,398,080      42.34']
+>>> [line for line in text.splitlines() if line.startswith("peak")]
+['peak (backward of layer2.1.relu)  131,372,096  125.29']
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ def _train(report, optimizer, dtype, batch, units):
     mixed = " (mixed precision: fp32 master weights and optimizer state)" if m.master_weights else ""
     head = f"training memory: batch {m.batch}, {m.dtype}{mixed}, optimizer {m.optimizer}"
     summary = [[part, f"{b:,}", in_units(b, units)] for part, b in m.parts()]
+    extra = [f"in all: saved activations {in_units(m.activations, units)} {units}, gradients "
+             f"{in_units(m.gradients, units)} {units}; backward runs the layers in reverse, freeing each saved "
+             "tensor after the first layer that saved it and making each parameter's gradient at its layer, so the "
+             "peak is at one layer's backward"]
     per = m.bytes_per_param
     layers = [[x.name, x.op, f"{x.params:,}", in_units(x.params * per, units), "no rule" if x.saved is None else
                ", ".join(s.tensor + ("" if s.counted else " (shared)") for s in x.saved) or "nothing",
@@ -37,12 +41,12 @@ def _train(report, optimizer, dtype, batch, units):
     notes = [f"state = parameters x {per} bytes (weights, gradients, optimizer state); "
              f"backward FLOPs (multiply-adds): {m.backward_flops_of():,}; a saved tensor counts once, at the "
              "first layer that saves it ((shared): already counted, e.g. an in-place ReLU's output that the next "
-             "conv saves as its input); the workspace is the largest one layer's output and input gradients"]
+             "conv saves as its input)"]
     if m.missing:
         notes.append(f"no training rule for op(s) {', '.join(m.missing)}: their layers count 0 here, "
                      "so these totals are lower bounds")
     headers = ["layer", "op", "params", f"state ({units})", "saves", f"saved ({units})", "backward FLOPs"]
-    return m, head, summary, [], headers, layers, notes
+    return m, head, summary, extra, headers, layers, notes
 
 
 def _inference(report, dtype, batch, units, scope="block"):
@@ -74,7 +78,7 @@ def fit_lines(report, device, optimizer, dtype, devices=None) -> list[str]:
     infer = report.largest_batch(dev, "inference", optimizer, dtype)
     gib = dev.memory_bytes / 1024**3
     return [f"{dev.name} ({dev.key}, {gib:,.0f} GiB): the largest batch that trains is {train:,}, "
-            f"that infers {infer:,} (memory is affine in the batch; checked on the exact formula)"]
+            f"that infers {infer:,} (a binary search on the exact formula)"]
 
 
 def render_memory(report, mode: str = "train", optimizer: str = "adam", dtype: str | None = None,
@@ -166,8 +170,7 @@ def memory_budget(report, mode: str, optimizer: str = "adam") -> dict:
     buffers), its activations (saved for backward, or the inference peak) and the peak (their sum)."""
     if mode == "train":
         m = report.training_memory(optimizer)
-        return {"state": m.peak - m.activations - m.workspace, "activations": m.activations + m.workspace,
-                "peak": m.peak}
+        return {"state": m.state, "activations": m.peak - m.state, "peak": m.peak}
     p = report.inference_peak()
     return {"state": p.weights + p.buffers, "activations": p.peak, "peak": p.total}
 
@@ -181,8 +184,8 @@ def compare_section(nets, mode: str, optimizer: str, units: str, fmt: str) -> st
     headers = ["network", f"state ({units})", f"activations ({units})", f"peak ({units})", f"vs {nets[0].label}"]
     rows = [[n.label, in_units(b["state"], units), in_units(b["activations"], units), in_units(b["peak"], units),
              f"x{b['peak'] / first:.2f}"] for n, b in zip(nets, budgets)]
-    note = ("state: weights, gradients, optimizer state and buffers; activations: saved for backward and the "
-            "largest backward workspace" if mode == "train" else
+    note = ("state: weights, master weights, optimizer state and buffers; activations: saved activations and "
+            "gradients alive at the peak of backward" if mode == "train" else
             "state: weights and buffers; activations: the peak by liveness")
     return emit(headers, rows, fmt, title=f"memory for {what}: batch {c.batch}, {c.dtype}",
                 notes=[f"{note} (archcost memory --mode {mode} shows the working)"])
