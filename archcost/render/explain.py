@@ -163,12 +163,15 @@ def explain_layer(report: Report, name: str, units: str = "KB") -> str:
     return _text(work(_find(report, name), report, units))
 
 
-def footer(report: Report, units: str = "KB") -> str:
+def footer(report: Report, units: str = "KB", train: bool = False) -> str:
     c = report.conventions
     flops = "multiply-adds incl. the bias add" if c.bias_flops else "multiply-adds without the bias add"
     batch = f"; memory and FLOPs x batch {c.batch}" if c.batch != 1 else ""
+    saved = ("; saved for backward: elements x bytes (indices int64 8, masks 1, batch norm's per-channel "
+             "vectors float32 4) x batch, each storage counted once, at the first layer that saves it; backward "
+             "FLOPs: multiply-adds" if train else "")
     return (f"FLOPs: {flops}; memory: output elements x {c.bytes_per_element} bytes ({c.dtype}); "
-            f"{units_note(units)}{batch}")
+            f"{units_note(units)}{batch}{saved}")
 
 
 def render_explain(report: Report, names=(), fmt: str = "text", units: str = "KB", train: bool = False) -> str:
@@ -189,8 +192,8 @@ def render_explain(report: Report, names=(), fmt: str = "text", units: str = "KB
                "layers": [w.to_dict() for w in works]}
         return json.dumps(doc, indent=2) + "\n"
     if fmt == "text":
-        return "\n\n".join([describe(report)] + [_text(w) for w in works] + [footer(report, units)]) + "\n"
+        return "\n\n".join([describe(report)] + [_text(w) for w in works] + [footer(report, units, train)]) + "\n"
     rows = [[w.layer, q, t, _plain(v)] for w in works for q, t, v in w.lines]
     rows += [[w.layer, "note", n, ""] for w in works for n in w.notes]
     return emit(HEADERS, rows, fmt, title=describe(report) if fmt != "csv" else None,
-                notes=[footer(report, units)] if fmt != "csv" else ())
+                notes=[footer(report, units, train)] if fmt != "csv" else ())
