@@ -162,3 +162,17 @@ def test_start_up_imports_nothing_new():
     for module in ("archcost.passes.training", "archcost.passes.liveness", "archcost.passes.roofline",
                    "archcost.devices", "archcost.render.memory", "networkx", "yaml"):
         assert module not in out
+
+
+@pytest.mark.parametrize("command, lines", [
+    ("memory resnet50 --batch 64 --dtype bf16 --optimizer adamw --device a100-40gb --fit", slice(0, 19)),
+    ("memory resnet50 --mode inference", slice(2, 13)),
+    ("time resnet50 --device a100-40gb --batch 64 --dtype bf16 --train", slice(3, 9)),
+])
+def test_readme_will_it_fit_examples_are_real(command, lines):
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    out = run(*command.split()).output.splitlines()[lines]
+    assert f"$ archcost {command}" in readme
+    assert "\n".join(out) in readme
