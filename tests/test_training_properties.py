@@ -6,8 +6,13 @@ that no op lacks a rule, that the per-layer records add up to the totals.
 """
 
 import pytest
+import yaml
+from hypothesis import given
+from test_fuzz import FUZZ, outcome, random_spec, write
 
 import archcost
+from archcost.errors import ArchcostError
+from archcost.render.memory import render_memory
 from archcost.ops import get_op
 from archcost.passes.storage import storages
 
@@ -68,3 +73,23 @@ def test_roofline_parts(report):
         assert x.forward.time == max(x.forward.compute_s, x.forward.memory_s)
         assert x.backward is not None
     assert sum(x.forward.flops for x in t.layers) == 2 * report.totals.flops   # the table's multiply-adds x 2
+
+
+
+@FUZZ
+@given(spec=random_spec())
+def test_random_specs_train_infer_and_time(spec, tmp_path_factory):
+    # the fuzz suite's random specs from the op schemas: every one that analyzes also gets its training
+    # memory, inference peak, roofline and memory report, or one ArchcostError (never another exception)
+    report = outcome(write(tmp_path_factory, yaml.safe_dump(spec, allow_unicode=True)))
+    if isinstance(report, ArchcostError) or not report.layers:
+        return
+    m = report.training_memory("adamw", "bf16", batch=3)
+    assert m.peak >= m.state >= 0 and m.activations >= 0 and m.missing == ()
+    for scope in ("dataflow", "block", "modules"):
+        assert report.inference_peak(scope=scope).peak >= 0
+    t = report.time("h100-sxm", "bf16", train=True)
+    assert t.train_step >= t.inference >= 0
+    for fmt in ("text", "csv", "json"):
+        render_memory(report, "train", fmt=fmt)
+        render_memory(report, "inference", fmt=fmt)
