@@ -12,6 +12,8 @@ For each torchvision model (weights=None, its native input):
   left out (batch norm's running statistics, buffers, are saved and counted), bytes by dtype;
 - flops: ``torch.utils.flop_counter.FlopCounterMode`` over the forward and over the
   backward (2 FLOPs per multiply-add; it sees convs and matmuls only);
+- saved under ``torch.autocast("cpu", dtype=torch.bfloat16)``, as above: autocast casts each weight
+  to bf16 per call and autograd keeps those copies, so the figure includes the bf16 weights;
 - train peak: the most bytes alive during forward + backward at batch 2 (parameter gradients
   included; parameters, buffers and optimizer state left out), tracked as the inference peak;
 - peak: the eager inference peak at batch 1 (eval, no_grad): a ``TorchDispatchMode`` sees
@@ -150,7 +152,10 @@ def measure(name):
     fwd, bwd = flops(model, x)
     peak, at, by_module = eager_peak(model, torch.randn(1, 3, side, side))
     step_peak, step_at = train_peak(model, x)
-    return {"train_peak_batch2": step_peak, "train_peak_at": step_at, "peak_by_module": by_module, "network": name, "torch": torch.__version__, "torchvision": torchvision.__version__,
+    model.train()
+    with torch.autocast("cpu", dtype=torch.bfloat16):   # mixed precision: bf16 copies of the weights are saved
+        _, amp = saved_bytes(model, x)
+    return {"saved_bf16_autocast_batch2": sum(amp.values()), "train_peak_batch2": step_peak, "train_peak_at": step_at, "peak_by_module": by_module, "network": name, "torch": torch.__version__, "torchvision": torchvision.__version__,
             "saved_batch2": saved, "saved_total": sum(saved.values()), "forward_flops_batch2": fwd,
             "backward_flops_batch2": bwd, "eager_peak_batch1": peak, "peak_at": at}
 

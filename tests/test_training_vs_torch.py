@@ -197,3 +197,22 @@ def test_training_peak_within_2_percent(name):
     m = archcost.analyze(name, batch=2).training_memory("sgd")
     ours = m.peak - m.weights - m.buffers          # PyTorch's figure leaves parameters and buffers out
     assert abs(ours - TRAIN_PEAK[name]) <= 0.02 * TRAIN_PEAK[name], (ours, TRAIN_PEAK[name])
+
+
+# Saved bytes under torch.autocast("cpu", dtype=torch.bfloat16) at batch 2 (benchmarks/measure_torch.py,
+# torch 2.13.0): autocast casts each weight to bf16 per call and autograd keeps those copies, so PyTorch's
+# figure is archcost's bf16 saved activations + buffers (fp32) + the bf16 copy of the weights (the
+# "weights" line of mixed precision, besides the fp32 master weights).
+SAVED_AUTOCAST_BF16 = {
+    "resnet18": 47_220_096,
+    "mobilenet_v2": 85_421_952,
+    "efficientnet_b0": 99_002_564,
+    "vgg11_bn": 356_563_328,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAVED_AUTOCAST_BF16))
+def test_mixed_precision_saved_bytes_within_2_percent(name):
+    m = archcost.analyze(name, batch=2).training_memory("sgd", "bf16")
+    ours = m.activations + m.buffers + m.weights
+    assert abs(ours - SAVED_AUTOCAST_BF16[name]) <= 0.02 * SAVED_AUTOCAST_BF16[name], (ours, SAVED_AUTOCAST_BF16[name])
