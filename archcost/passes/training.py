@@ -160,14 +160,18 @@ def training_memory(report, optimizer: str = "adam", dtype: str | None = None,
     counted: set[str] = set()
     layers, missing = [], []
     params = buffers = 0
+    seen: dict[tuple, tuple] = {}   # the rules are pure: copies of a repeated block share their results
     for x in report.layers:
         op = get_op(x.op)
-        a, ins, out = x.attrs, list(x.input_shapes), x.output_shape
-        params += x.params
-        buffers += op.buffers(a, ins, out)
         input_grad = any(need.get(i, False) for i in x.inputs)
-        rule = op.saves(a, ins, out) if need[x.name] else ()
-        back = op.backward_flops(a, ins, out, input_grad, bias_flops) if need[x.name] else 0
+        key = (x.op, id(x.attrs), x.input_shapes, x.output_shape, need[x.name], input_grad)
+        if key not in seen:
+            a, ins, out = x.attrs, list(x.input_shapes), x.output_shape
+            seen[key] = (op.buffers(a, ins, out), op.saves(a, ins, out) if need[x.name] else (),
+                         op.backward_flops(a, ins, out, input_grad, bias_flops) if need[x.name] else 0)
+        layer_buffers, rule, back = seen[key]
+        params += x.params
+        buffers += layer_buffers
         if rule is None or back is None:
             missing.append(x.op)
         saved, here = None if rule is None else [], 0
@@ -176,19 +180,19 @@ def training_memory(report, optimizer: str = "adam", dtype: str | None = None,
                 src = x.name if s.tensor == "output" else x.inputs[int(s.tensor[5:] or 0)]
                 storage = st.owner[src]
                 nbytes = st.elements[storage] * size * batch
-                kind = dtype
+                tensor_dtype = dtype
                 if src != x.name and st.owner[x.name] == storage and op.storage == "inplace":
                     # it overwrites the input its backward reads: autograd keeps a copy of the original
                     # (F.relu6, silu, hardswish with inplace=True; relu_ reads its result instead)
                     storage = f"{x.name}:original input"
             else:
                 storage = f"{x.name}:{s.tensor}"
-                kind = s.dtype or dtype
-                nbytes = int(s.elements) * EXTRA_BYTES.get(kind, size) * (batch if s.batched else 1)
+                tensor_dtype = s.dtype or dtype
+                nbytes = int(s.elements) * EXTRA_BYTES.get(tensor_dtype, size) * (batch if s.batched else 1)
             first = storage not in counted
             counted.add(storage)
             here += nbytes if first else 0
-            saved.append(SavedTensor(x.name, s.tensor, storage, nbytes, first, s.why, kind))
+            saved.append(SavedTensor(x.name, s.tensor, storage, nbytes, first, s.why, tensor_dtype))
         layers.append(LayerTraining(x.name, x.op, x.params, None if saved is None else tuple(saved), here,
                                     None if back is None else int(back) * batch, input_grad))
     mixed = dtype in MIXED
