@@ -165,7 +165,7 @@ def test_start_up_imports_nothing_new():
 
 
 @pytest.mark.parametrize("command, lines", [
-    ("memory resnet50 --batch 64 --dtype bf16 --optimizer adamw --device a100-40gb --fit", slice(0, 19)),
+    ("memory resnet50 --batch 64 --dtype bf16 --optimizer adamw --device a100-40gb --fit", slice(0, 20)),
     ("memory resnet50 --mode inference", slice(2, 13)),
     ("time resnet50 --device a100-40gb --batch 64 --dtype bf16 --train", slice(3, 9)),
 ])

@@ -29,7 +29,7 @@ def _train(report, optimizer, dtype, batch, units):
     mixed = " (mixed precision: fp32 master weights and optimizer state)" if m.master_weights else ""
     head = f"training memory: batch {m.batch}, {m.dtype}{mixed}, optimizer {m.optimizer}"
     summary = [[part, f"{b:,}", in_units(b, units)] for part, b in m.parts()]
-    extra = [f"in all: saved activations {in_units(m.activations, units)} {units}, gradients "
+    extra = [working(m), f"in all: saved activations {in_units(m.activations, units)} {units}, gradients "
              f"{in_units(m.gradients, units)} {units}; backward runs the layers in reverse, freeing each saved "
              "tensor after the first layer that saved it and making each parameter's gradient at its layer, so the "
              "peak is at one layer's backward"]
@@ -47,6 +47,18 @@ def _train(report, optimizer, dtype, batch, units):
                      "so these totals are lower bounds")
     headers = ["layer", "op", "params", f"state ({units})", "saves", f"saved ({units})", "backward FLOPs"]
     return m, head, summary, extra, headers, layers, notes
+
+
+def working(m) -> str:
+    """The state's arithmetic: 'weights 25,557,032 x 2 = 51,114,064; ...' (parameters x bytes each)."""
+    from ..arith import Term
+
+    params = sum(x.params for x in m.layers)
+    if not params:
+        return "no parameters"
+    steps = [("weights", m.weights), ("fp32 master weights", m.master_weights), ("gradients", m.gradients),
+             (f"optimizer state ({m.optimizer})", m.optimizer_state)]
+    return "working: " + "; ".join(f"{name} {(Term(params) * (b // params)).result()}" for name, b in steps if b)
 
 
 def _inference(report, dtype, batch, units, scope="block"):
