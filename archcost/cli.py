@@ -77,7 +77,7 @@ def network_options(f):
         convention_option,
         count_option,
         click.option("--dtype", default="float32", show_default=True,
-                     type=click.Choice(["float32", "float16", "bfloat16", "int8", "float64"]),
+                     type=click.Choice(["float32", "float16", "bfloat16", "int8", "float64", "fp32", "fp16", "bf16"]),
                      help="Bytes per element for memory."),
         click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1),
                      help="Batch size: memory and FLOPs scale, parameters do not."),
@@ -185,12 +185,14 @@ def ops(names):
 @network_options
 @output_options
 @units_option
-def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units):
+@click.option("--train", is_flag=True, help="Also what each layer saves for backward and why, and its backward FLOPs.")
+def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units,
+            train):
     """The worked arithmetic of LAYERS of NETWORK (all layers when none is named), step by step."""
     from .render.explain import render_explain
 
     report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
-    write_output(render_explain(report, layers, fmt, units), output, force)
+    write_output(render_explain(report, layers, fmt, units, train), output, force)
 
 
 @cli.command()
@@ -270,8 +272,11 @@ def grade(ctx, key, answers, fmt, output, force):
               type=click.Choice(["all", "features", "classifier"]),
               help="classifier: the layers after the last output larger than 1x1; features: the rest.")
 @click.option("--stages/--no-stages", default=True, show_default=True, help="Also compare stage by stage.")
+@click.option("--memory", "memory_mode", type=click.Choice(["train", "inference"]),
+              help="Also the memory to train (weights, gradients, optimizer state, saved activations) or infer.")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["sgd", "momentum", "adam", "adamw"]))
 def compare(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units,
-            until, reach, part_name, stages):
+            until, reach, part_name, stages, memory_mode, optimizer):
     """Budgets of NETWORKS side by side (vgg16 googlenet, vgg16@3x160x160 ...), with ratios against the first.
 
     Options for one network take a NET: prefix (--set resnet50:classes=10, --until googlenet:pool2)."""
@@ -279,7 +284,7 @@ def compare(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, 
 
     nets = load_networks(networks, settings, until, reach, part_name, input=input_, bias_flops=not no_bias_flops,
                          dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options())
-    write_output(render_compare(nets, fmt, units, stages), output, force)
+    write_output(render_compare(nets, fmt, units, stages, memory_mode, optimizer), output, force)
 
 
 @cli.command()
@@ -355,7 +360,7 @@ def conventions(fmt):
     """The FLOP counting conventions, op by op: what each tool counts, with its version and function."""
     from .render.reconcile import render_conventions
 
-    click.echo(render_conventions(fmt), nl=False)
+    write_output(render_conventions(fmt), None, False)
 
 
 @cli.command()
@@ -372,6 +377,59 @@ def reconcile(network, input_, settings, fmt, output, force):
     from .spec.loader import parse_setting
 
     write_output(render_reconcile(run(network, input_, dict(parse_setting(s) for s in settings)), fmt), output, force)
+
+
+@cli.command()
+@click.argument("network")
+@network_options
+@output_options
+@click.option("--mode", default="train", show_default=True, type=click.Choice(["train", "inference"]),
+              help="train: weights, gradients, optimizer state, saved activations; inference: peak by liveness.")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["sgd", "momentum", "adam", "adamw"]))
+@click.option("--device", help="Compare with this device's memory (archcost devices).")
+@click.option("--fit", is_flag=True, help="With --device: the largest batch that trains and infers in its memory.")
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False), help="A devices file of your own.")
+@click.option("--units", default="MB", show_default=True, type=click.Choice(["KB", "MB", "GB"]),
+              help="Memory unit (1024-based).")
+@click.option("--scope", default="block", show_default=True, type=click.Choice(["block", "modules", "dataflow"]),
+              help="Inference liveness: what holds a tensor past its last reader (README: Will it fit?).")
+def memory(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, mode, optimizer,
+           device, fit, devices_file, units, scope):
+    """Training memory (--mode train) or the inference peak by liveness of NETWORK, per layer and in total."""
+    from .render.memory import render_memory
+
+    if fit and not device:
+        raise ArchcostError("--fit needs a device", "add e.g. --device a100-40gb (archcost devices lists them)")
+    report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
+    write_output(render_memory(report, mode, optimizer, fmt=fmt, units=units, device=device, fit=fit,
+                               devices=devices_file, scope=scope), output, force)
+
+
+@cli.command("time")
+@click.argument("network")
+@network_options
+@output_options
+@click.option("--device", required=True, help="A device of 'archcost devices' (e.g. a100-40gb).")
+@click.option("--train", is_flag=True, help="Also the backward pass and the optimizer step (a training step).")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["sgd", "momentum", "adam", "adamw"]))
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False), help="A devices file of your own.")
+def time_(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, device, train,
+          optimizer, devices_file):
+    """Roofline time of NETWORK on a device, per layer: max(FLOPs / peak, bytes / bandwidth) and which bound."""
+    from .render.timing import render_time
+
+    report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
+    write_output(render_time(report, device, train, optimizer, fmt, devices_file), output, force)
+
+
+@cli.command()
+@output_options
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False), help="A devices file of your own.")
+def devices(fmt, output, force, devices_file):
+    """The devices archcost knows (memory, bandwidth, peak FLOP/s per dtype, datasheet); add yours with --devices."""
+    from .render.timing import render_devices
+
+    write_output(render_devices(fmt, devices_file), output, force)
 
 
 def main(argv=None):

@@ -166,6 +166,58 @@ class Report:
     def to_json(self, all: bool = False, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(all), indent=indent)
 
+    # ---- budgets as engineers ask them (README "Will it fit?"): passes/training.py, liveness.py, roofline.py
+    def training_memory(self, optimizer: str = "adam", dtype: str | None = None, batch: int | None = None):
+        """Bytes of a training step: weights, gradients, optimizer state, saved activations, peak.
+
+        >>> import archcost
+        >>> m = archcost.analyze("resnet18", batch=2).training_memory(optimizer="sgd")
+        >>> m.activations + m.buffers      # PyTorch 2.13 (saved_tensors_hooks): 44,436,480
+        44436480
+        >>> archcost.analyze("resnet50").training_memory("adamw", "bf16", batch=64).peak
+        3188241920
+        """
+        from .passes.training import training_memory
+        return training_memory(self, optimizer, dtype, batch)
+
+    def inference_peak(self, dtype: str | None = None, batch: int | None = None, scope: str = "block"):
+        """The most activation memory alive at once in a forward pass, where, and what is live.
+
+        >>> import archcost
+        >>> p = archcost.analyze("resnet50").inference_peak()
+        >>> p.peak, p.layer                # PyTorch 2.13 eager: 11,038,720 bytes
+        (11038720, 'layer1.0.downsample.1')
+        """
+        from .passes.liveness import inference_peak
+        return inference_peak(self, dtype, batch, scope)
+
+    def time(self, device, dtype: str | None = None, batch: int | None = None, train: bool = False,
+             optimizer: str = "adam", devices=None):
+        """Roofline time per layer on ``device`` (a key of ``archcost devices``), forward and backward.
+
+        >>> import archcost
+        >>> t = archcost.analyze("resnet50").time("a100-40gb", "bf16", batch=64, train=True)
+        >>> round(t.inference * 1000, 2), round(t.train_step * 1000, 2)     # milliseconds
+        (7.24, 18.55)
+        """
+        from .passes.roofline import roofline
+        return roofline(self, device, dtype, batch, train, optimizer, devices)
+
+    def largest_batch(self, device, mode: str = "train", optimizer: str = "adam", dtype: str | None = None,
+                      devices=None) -> int:
+        """The largest batch that trains (``mode="train"``) or infers in ``device``'s memory.
+
+        >>> import archcost
+        >>> archcost.analyze("resnet50").largest_batch("a100-40gb", dtype="bf16", optimizer="adamw")
+        964
+        """
+        from .devices import find_device
+        from .passes.training import largest_batch
+        capacity = find_device(device, devices).memory_bytes
+        if mode == "train":
+            return largest_batch(lambda b: self.training_memory(optimizer, dtype, b).peak, capacity)
+        return largest_batch(lambda b: self.inference_peak(dtype, b).total, capacity)
+
 
 def fold(layers) -> tuple:
     """Fold each in-place layer into the row of the layer it follows (the lecture's table).

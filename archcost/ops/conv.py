@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from ..arith import elements, floor_div
 from ..errors import ArchcostError
-from .base import (COERCE, Attr, Op, bias_rule, need_rank, register, show_pair, spatial, window_notes,
-                   window_rules)
+from .base import (Attr, COERCE, Op, Saved, bias_rule, need_rank, register, show_pair, spatial,
+                   weight_backward, window_notes, window_rules)
 
 
 def conv_weights_per_output(a, c_in):
@@ -149,3 +149,13 @@ class Conv(Op):
     def cells(self, a):
         return {"filters": a["out"], "kernel": show_pair(a["kernel"]),
                 "stride": show_pair(a["stride"]), "pad": show_pair(a["pad"])}
+
+    def saves(self, a, ins, out):
+        # derivatives.yaml, convolution: convolution_backward(grad, input, weight, ...) reads the input
+        # (for the weights' gradient) and the weight (a parameter, not an activation)
+        return (Saved("input", elements(ins[0], "input elements"),
+                      "convolution_backward reads it for the weights' gradient (derivatives.yaml: convolution)"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return weight_backward(self.flops(a, ins, out, bias_flops=False), elements(out), a["bias"], input_grad,
+                               bias_flops)
