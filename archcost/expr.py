@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import warnings
 from functools import lru_cache
 
 from .errors import ArchcostError
@@ -80,7 +81,9 @@ def _parse(text: str) -> ast.expr:
         raise ArchcostError(f"expression is {len(text)} characters long",
                             f"keep expressions under {MAX_EXPR_CHARS} characters")
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        with warnings.catch_warnings():   # '8if 1 else 4': Python warns on stderr; a spec gets an error
+            warnings.simplefilter("error", SyntaxWarning)
+            return ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
         raise ArchcostError(f"expression {text!r} is not valid arithmetic ({exc.msg})",
                             f"write plain arithmetic: {_ALLOWED}") from None
@@ -107,6 +110,9 @@ def evaluate(text: str, scope: dict):
 
 
 def _check_size(value, text):
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Bad(f"expression {text!r} gives {value}, a number too large for a float (or not a number)",
+                   "use realistic sizes")
     if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
         raise _Bad(f"expression {text!r} gives a number with more than {MAX_INT_BITS} bits",
                    "use realistic sizes")
@@ -116,15 +122,28 @@ def _check_size(value, text):
     return value
 
 
+_SIZES: dict[int, tuple] = {}   # id(list) -> (the list, its items): a list is sized once, not per use
+
+
 def _items(value) -> int:
     """Characters, numbers and lists in ``value``, nested lists included; counting stops past
-    MAX_LENGTH (a list can hold one list twice: '[a, a]' doubles with every parameter)."""
-    total, stack = 0, [value]
-    while stack and total <= MAX_LENGTH:
-        v = stack.pop()
-        total += len(v) if isinstance(v, str) else 1
-        if isinstance(v, list):
-            stack.extend(v)
+    MAX_LENGTH (a list can hold one list twice: '[a, a]' doubles with every parameter). A list's
+    count is remembered, so the thousand copies of a repeated layer that use one list size it once."""
+    if isinstance(value, str):
+        return len(value)
+    if not isinstance(value, list):
+        return 1
+    known = _SIZES.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    total = 1
+    for v in value:
+        total += _items(v)
+        if total > MAX_LENGTH:
+            break
+    if len(_SIZES) > 100_000:
+        _SIZES.clear()
+    _SIZES[id(value)] = (value, total)
     return total
 
 
@@ -132,7 +151,7 @@ def _eval(node, scope, text):
     ev = lambda n: _eval(n, scope, text)  # noqa: E731
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (int, float, str, bool)) or node.value is None:
-            return node.value
+            return _check_size(node.value, text)
     elif isinstance(node, ast.Name):
         if node.id in scope:
             return scope[node.id]
