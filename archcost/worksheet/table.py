@@ -18,6 +18,7 @@ from ..errors import ArchcostError
 from ..ops.base import suggest
 from ..render.formats import fixed
 from ..render.table import HEADERS, channels, column_decimals, layer_cells
+from ..render.units import exact_memory
 from ..report import Report
 from .model import Blank, Section, Table
 
@@ -50,7 +51,7 @@ def _exact(x, key):
     if key == "hw_out":
         _, h, w = x.output_shape
         return h if h == w else f"{h}x{w}"
-    return {"memory": x.memory_kb, "params": x.params, "flops": x.flops}[key]
+    return {"memory": exact_memory(x.memory_bytes), "params": x.params, "flops": x.flops}[key]   # KB exactly
 
 
 def _blank(x, col, key, unit, scale, decimals=0) -> Blank:
@@ -63,7 +64,8 @@ def _blank(x, col, key, unit, scale, decimals=0) -> Blank:
 def _given(x, decimals=(0, 0, 0)) -> list:
     """The row's cells as the table prints them (its columns' decimals: see column_decimals)."""
     dm, dp, df = decimals
-    return layer_cells(x) + [fixed(x.memory_kb, 1, dm), fixed(x.params, 1000, dp), fixed(x.flops, 10**6, df)]
+    return layer_cells(x) + [fixed(exact_memory(x.memory_bytes), 1, dm), fixed(x.params, 1000, dp),
+                             fixed(x.flops, 10**6, df)]
 
 
 def _row_work(report: Report, row, explain_layer) -> str:
