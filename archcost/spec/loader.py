@@ -55,7 +55,7 @@ from ..ops import REGISTRY, all_ops, get_op
 from ..ops.base import suggest
 from .yamlread import parse_value, read_yaml
 
-DEFAULT_MAX_NODES = 1_000_000
+DEFAULT_MAX_NODES = 100_000   # a table of 100,000 layers takes about 5 s of CPU: the tool answers in seconds
 MAX_BLOCK_DEPTH = 100   # blocks within blocks; real networks nest three or four
 HEADER_KEYS = ("name", "title", "source", "family", "input", "params", "defaults", "blocks",
                "layers", "variants", "notes")
