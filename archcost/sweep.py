@@ -29,6 +29,7 @@ import numpy as np
 
 from .conventions import Conventions
 from .errors import ArchcostError
+from .ops.base import show_big
 
 RESOLUTION = "resolution"
 MAX_VARIANTS = 100_000
@@ -124,6 +125,18 @@ def _number(text: str, option: str):
     return value
 
 
+def _check_sides(values) -> None:
+    """Refuse any value that --input would refuse as a side (text such as '227.5', '0x10' or
+    'true', or a parsed value): one check for both."""
+    from .spec.loader import input_side
+
+    for v in values:
+        if input_side(v) is None:
+            raise ArchcostError(f"--vary resolution: {v!r} is not an input side",
+                                "write whole numbers of pixels above 0, as --input takes them, "
+                                "e.g. --vary resolution=128:640:32")
+
+
 def _top_level(spec: str) -> list[str]:
     """Split on the commas outside brackets: '[2,2,2,2],[3,4,6,3]' -> two lists."""
     parts, depth, cur = [], 0, ""
@@ -147,6 +160,8 @@ def parse_vary(text: str) -> tuple[str, list]:
         raise ArchcostError(f"--vary {text!r} is not NAME=LO:HI:STEP or NAME=A,B,C",
                             "write e.g. --vary resolution=128:640:32 or --vary block=basic,bottleneck")
     option = f"--vary {text!r}"
+    if name == RESOLUTION:   # each value (a range's LO, HI and STEP too) as --input reads a side
+        _check_sides([p.strip() for p in (spec.split(":") if ":" in spec else _top_level(spec))])
     if ":" in spec:
         parts = [_number(p, option) for p in spec.split(":")]
         if len(parts) != 3 or not all(isinstance(p, (int, Fraction)) and not isinstance(p, bool) for p in parts) \
@@ -156,7 +171,8 @@ def parse_vary(text: str) -> tuple[str, list]:
         lo, hi, step = parts
         count = (hi - lo) // step + 1    # counted before anything is built
         if count > MAX_VARIANTS:
-            raise ArchcostError(f"{option} has {count:,} values (more than {MAX_VARIANTS:,})", "use a larger step")
+            raise ArchcostError(f"{option} has {show_big(count)} values (more than {MAX_VARIANTS:,})",
+                                "use a larger step")
         values = [lo + i * step for i in range(count)]
     else:
         values = [_number(p.strip(), option) for p in _top_level(spec)]
@@ -246,17 +262,14 @@ def sweep(network, varies, settings=None, input=None, conv: Conventions = Conven
           max_nodes: int | None = None) -> list[Variant]:
     """The totals of every variant of the grid ``varies`` (strings as ``--vary`` takes them)."""
     from . import analyze, build_graph, load_spec
-    from .spec.loader import input_side
 
     spec, variant = load_spec(network)
     side_is_param = RESOLUTION in spec.params
     points = grid(varies)
     groups: dict = {}
     for values in points:
-        if RESOLUTION in values and not side_is_param and input_side(values[RESOLUTION]) is None:
-            raise ArchcostError(f"--vary resolution: {values[RESOLUTION]!r} is not an input side",
-                                "write whole numbers of pixels above 0, as --input takes them, "
-                                "e.g. --vary resolution=128:640:32")
+        if RESOLUTION in values and not side_is_param:
+            _check_sides([values[RESOLUTION]])
         fixed = {**(settings or {}), **{k: v for k, v in values.items() if k != RESOLUTION or side_is_param}}
         side = None if side_is_param else values.get(RESOLUTION)
         groups.setdefault(repr(sorted(fixed.items())), (fixed, []))[1].append((side, values))

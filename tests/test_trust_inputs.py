@@ -67,24 +67,24 @@ def test_aliases_in_vary_values_are_refused_as_in_specs(run, value):
     one_error(run("sweep", "resnet50", "--vary", f"layers={value}"), "YAML aliases (*name) are not supported")
 
 
-@pytest.mark.parametrize("vary", ["resolution=1/0", "resolution=227:231:1/0", "width_mult=1:2:1/0"])
+@pytest.mark.parametrize("vary", ["width_mult=1/0", "depth_mult=1,1/0", "width_mult=1:2:1/0"])
 def test_a_division_by_zero_in_a_sweep_or_its_step(run, vary):
     one_error(run("sweep", "efficientnet_b0", "--vary", vary), "'1/0' divides by zero")
 
 
-@pytest.mark.parametrize("side", ["abc", "[227]", "227.5", "true", "0"])
+@pytest.mark.parametrize("side", ["abc", "[227]", "227.5", "true", "0", "0x10", "1e3", "1_000"])
 def test_sweep_refuses_the_sides_input_refuses(run, side):
     one_error(run("table", "alexnet", "--input", side), "is not a shape")
     one_error(run("sweep", "alexnet", "--vary", f"resolution={side}"), "is not an input side")
 
 
 @pytest.mark.parametrize("vary, count", [("resolution=1:100000000:1", "100,000,000"),
-                                         ("resolution=1:2:0.000000001", "1,000,000,001")])
+                                         ("width_mult=1:2:0.000000001", "1,000,000,001")])
 def test_a_range_is_counted_before_it_is_built(run, vary, count, monkeypatch):
     # (HI - LO) / STEP + 1 values; the refusal comes from the count: building the list would fail here
     import archcost.sweep as sweep_module
     monkeypatch.setattr(sweep_module, "range", lambda *a: pytest.fail("the range was built"), raising=False)
-    one_error(run("sweep", "alexnet", "--vary", vary), f"has {count} values (more than 100,000)")
+    one_error(run("sweep", "efficientnet_b0", "--vary", vary), f"has {count} values (more than 100,000)")
 
 
 def test_a_float_that_overflows_in_an_expression(run, tmp_path):
