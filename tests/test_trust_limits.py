@@ -51,3 +51,14 @@ def test_the_variant_search_is_bounded_for_the_whole_class(monkeypatch):
     monkeypatch.setattr(variants, "SEARCH_STEPS", 400)
     with pytest.raises(archcost.ArchcostError, match=r"could only draw \d+ of 30 .* search steps\)"):
         variants.draw_variants("resnet50", 30, seed=1)
+
+
+def test_a_cut_of_a_20000_layer_network_is_linear():
+    # 'layer in the part' on a tuple made --reach/--until quadratic (20,000 layers: 6 s of CPU).
+    # benchmarks/deep.yaml, 5,000 units before the pool: each a 3x3 conv 16 -> 16 on 8x8 (16 x 16 x 9 + 16
+    # = 2,320 parameters) + batch norm (2 x 16 = 32), and two 16x8x8 outputs of 4 KB (conv, add)
+    from archcost.render.compare import load_networks
+
+    (net,) = load_networks([DEEP], settings=["n=20000"], reach="1", part_name="features")
+    assert (net.budget.layers, net.budget.depth) == (10_000, 5_000)
+    assert (net.budget.params, net.budget.memory_kb) == (5_000 * (2_320 + 32), 5_000 * 8)
