@@ -32,7 +32,7 @@ from .errors import ArchcostError
 from .ops.base import show_big
 
 RESOLUTION = "resolution"
-MAX_VARIANTS = 100_000
+MAX_VARIANTS = 10_000   # ResNet-50: 10,000 variants in a few seconds (benchmarks/run.py)
 
 
 class Divergent(Exception):
