@@ -147,3 +147,11 @@ def test_findings_does_linear_work_in_the_layer_count(monkeypatch):
     f = findings.derive(report)
     assert len(report.layers) == 4002 and f.findings[0].holds is False
     assert sum(seen) < 10 * len(report.layers), sum(seen)
+
+
+def test_lists_nested_deep_through_a_chain_of_parameters(run, tmp_path):
+    # p1 = [p0], p2 = [p1], ...: 1,500 levels made the JSON report a RecursionError
+    params = ", ".join(["p0: 1"] + [f"p{i}: '[p{i - 1}]'" for i in range(1, 1500)])
+    path = tmp_path / "net.yaml"
+    path.write_text(SPEC.replace("{p: 1}", "{" + params + "}"))
+    one_error(run("table", str(path), "--format", "json"), "'[p100]' gives lists nested more than 100 deep")
