@@ -45,7 +45,7 @@ def _bad_files(folder, key_path):
     text = (folder / "ann.csv").read_text()
     (folder / "quote.csv").write_text(text.replace(",784\n", ',"784\n', 1))
     os.mkfifo(folder / "fifo.csv")
-    bad = {"digits.csv": "'9999999999999999...' (4,301 characters) is not a number",
+    bad = {"digits.csv": "'9999999999999999... (4,301 characters)' is not a number",
            "forged.csv": "'1\\nerror: forged\\x1b[2J' is not a number",
            "quote.csv": "not a readable CSV file (row ",
            "fifo.csv": "cannot be read (not a regular file"}

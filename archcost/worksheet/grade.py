@@ -173,7 +173,7 @@ def mark(blank: dict, answer: str) -> tuple[bool, str, bool]:
         return ok, "" if ok else "wrong", True
     parsed = parse_number(answer)
     if parsed is None:
-        return False, f"{shown(answer)} is not a number", False
+        return False, f"'{clip(answer)}' is not a number", False
     x, unit = parsed
     if unit not in UNITS.get(blank["unit"], {""}):
         return False, f"the unit '{unit}' is not {blank['unit'] or 'a plain number'}", True
@@ -191,15 +191,16 @@ def _expected(blank: dict) -> str:
     return f"{shown} {blank['unit']}".rstrip()
 
 
-def shown(text: str) -> str:
-    """An answer as a message quotes it: on one line (control characters and line breaks escaped,
-    so an answer cannot print a line of its own, such as a forged 'error:'), and short.
+def clip(text: str) -> str:
+    """Text from an answers file as grade prints it: on one line (control characters and line
+    breaks escaped, so an answer cannot print a line of its own, such as a forged 'error:'),
+    and short.
 
-    >>> print(shown("1\\nerror: forged"), shown("9" * 4301))
-    '1\\nerror: forged' '9999999999999999...' (4,301 characters)
+    >>> print(clip("1\\nerror: forged"), clip("9" * 4301))
+    1\\nerror: forged 9999999999999999... (4,301 characters)
     """
     text = one_line(text)
-    return f"'{text}'" if len(text) <= 40 else f"'{text[:16]}...' ({len(text):,} characters)"
+    return text if len(text) <= 40 else f"{text[:16]}... ({len(text):,} characters)"
 
 
 def _rows(name: str, text: str):
@@ -314,7 +315,7 @@ def render_grades(results, fmt: str = "text") -> str:
             out.append(f"{r.file}: not graded ({len(r.problems)} problem(s), see above)\n")
             continue
         out.append(f"{r.file}: variant {r.variant}: {r.right}/{len(r.marks)} right, score {r.score}%")
-        body = [[m.n, m.label, shown(m.answer)[1:-1] if m.answer else "-", "right" if m.right else f"{m.why}: expected {m.expected}"]
+        body = [[m.n, one_line(m.label), clip(m.answer) if m.answer else "-", "right" if m.right else f"{m.why}: expected {m.expected}"]
                 for m in r.marks]
         out.append(tabulate(body, headers=["n", "cell", "answer", "mark"], tablefmt="simple", disable_numparse=True,
                             colalign=("right", "left", "right", "left")) + "\n")
