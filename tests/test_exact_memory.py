@@ -43,7 +43,8 @@ def test_a_huge_batch_loses_no_digit(run):
 def test_a_tensor_past_2_to_the_52_elements_is_not_rounded(run, tmp_path):
     # (2**31 + 1)**2 = 2**62 + 2**32 + 1 elements, one byte each: 2**52 + 2**22 + 1/1024 KB, which no float holds
     path = tmp_path / "big.yaml"
-    path.write_text("name: big\ninput: [1, 2147483649, 2147483649]\nlayers:\n  - {name: pool, op: maxpool, kernel: 1}\n")
+    path.write_text("name: big\ninput: [1, 2147483649, 2147483649]\n"
+                    "layers:\n  - {name: pool, op: maxpool, kernel: 1}\n")
     out = run("table", str(path), "--dtype", "int8", "--exact").stdout
     assert "4,503,599,631,564,800.0009765625" in out
     doc = json.loads(run("table", str(path), "--dtype", "int8", "--format", "json").stdout)

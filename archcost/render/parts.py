@@ -121,7 +121,8 @@ def resolution(text, option: str) -> int:
     res = input_side(text if isinstance(text, str) else str(text))
     if res is None:
         shown = text if len(str(text)) < 40 else f"{str(text)[:12]}... ({len(str(text)):,} characters)"
-        raise ArchcostError(f"{option} {shown!r} is not a resolution", f"write a whole number of pixels, e.g. {option} 28")
+        raise ArchcostError(f"{option} {shown!r} is not a resolution",
+                            f"write a whole number of pixels, e.g. {option} 28")
     return res
 
 

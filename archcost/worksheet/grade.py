@@ -315,7 +315,8 @@ def render_grades(results, fmt: str = "text") -> str:
             out.append(f"{r.file}: not graded ({len(r.problems)} problem(s), see above)\n")
             continue
         out.append(f"{r.file}: variant {r.variant}: {r.right}/{len(r.marks)} right, score {r.score}%")
-        body = [[m.n, one_line(m.label), clip(m.answer) if m.answer else "-", "right" if m.right else f"{m.why}: expected {m.expected}"]
+        body = [[m.n, one_line(m.label), clip(m.answer) if m.answer else "-",
+                 "right" if m.right else f"{m.why}: expected {m.expected}"]
                 for m in r.marks]
         out.append(tabulate(body, headers=["n", "cell", "answer", "mark"], tablefmt="simple", disable_numparse=True,
                             colalign=("right", "left", "right", "left")) + "\n")

@@ -67,7 +67,8 @@ def parse_vary(texts) -> dict:
         except ValueError:
             bounds = None
         if not sep or bounds is None or not bounds[0] <= bounds[1] or bounds[0] <= 0:   # nan fails '<='
-            raise ArchcostError(f"--vary {text} is not KNOB=LO:HI", "write e.g. --vary input=200:240 or --vary stride=off")
+            raise ArchcostError(f"--vary {text} is not KNOB=LO:HI",
+                                "write e.g. --vary input=200:240 or --vary stride=off")
         if bounds[1] > KNOB_MAX[name]:   # also inf and 1e30: the draws enumerate the range
             raise ArchcostError(f"--vary {text}: {hi} is above the limit for {name} variants, "
                                 f"{KNOB_MAX[name]:,}", f"write e.g. --vary {name}=LO:{KNOB_MAX[name]}")
