@@ -42,7 +42,7 @@ from ..report import Report
 DEFAULTS = {"input": None, "filters": (0.75, 1.25), "kernel": (1, 11), "stride": (1, 4)}
 KNOB_MAX = {"input": 100_000, "filters": 64, "kernel": 1_000, "stride": 1_000}   # beyond: no sheet, only a wait
 SIDES_TRIED = 1000       # input sides one draw tries, at most
-SEARCH_STEPS = 200_000   # the draws of one worksheet together: an impossible request is refused in seconds
+SEARCH_STEPS = 100_000   # search steps without a new variant: an impossible request is refused in seconds
 
 
 @dataclass(frozen=True)
@@ -241,13 +241,13 @@ def draw_variants(network, n: int, seed: int = 0, vary=(), allow_floor: bool = F
     from ..passes import infer_shapes
     infer_shapes(base)    # the original channel counts, to recognise depthwise convs
     rng = random.Random(f"archcost-variants:{seed}")
-    out, seen, tries, steps = [], set(), 0, 0
+    out, seen, tries, steps = [], set(), 0, 0   # steps: since the last new variant
     while len(out) < n:
         tries += 1
         if tries > 40 * n + 200 or steps >= SEARCH_STEPS:
             raise ArchcostError(
                 f"could only draw {len(out)} of {n} different variants of {base.graph['name']} whose every "
-                f"output size is whole (in {tries - 1:,} draws, {steps:,} search steps)",
+                f"output size is whole (in {tries - 1:,} draws; {steps:,} search steps found no new one)",
                 "widen the ranges (--vary input=LO:HI), draw fewer, or pass --allow-floor")
         plan, taken = _draw(base, rng, knobs, allow_floor, min(20_000, SEARCH_STEPS - steps))
         steps += taken
@@ -267,4 +267,5 @@ def draw_variants(network, n: int, seed: int = 0, vary=(), allow_floor: bool = F
         if allow_floor or is_exact(report):
             seen.add(key)
             out.append(Variant(report, changes))
+            steps = 0
     return out
