@@ -125,16 +125,18 @@ def _number(text: str, option: str):
     return value
 
 
-def _check_sides(values) -> None:
-    """Refuse any value that --input would refuse as a side (text such as '227.5', '0x10' or
-    'true', or a parsed value): one check for both."""
+def _check_sides(values) -> list[int]:
+    """The sides, read as --input reads one (from text: '010' is 10), refusing any that --input
+    would refuse ('227.5', '0x10', 'true', or such a parsed value): one check for both."""
     from .spec.loader import input_side
 
-    for v in values:
-        if input_side(v) is None:
+    sides = [input_side(v) for v in values]
+    for v, side in zip(values, sides):
+        if side is None:
             raise ArchcostError(f"--vary resolution: {v!r} is not an input side",
                                 "write whole numbers of pixels above 0, as --input takes them, "
                                 "e.g. --vary resolution=128:640:32")
+    return sides
 
 
 def _top_level(spec: str) -> list[str]:
@@ -160,10 +162,12 @@ def parse_vary(text: str) -> tuple[str, list]:
         raise ArchcostError(f"--vary {text!r} is not NAME=LO:HI:STEP or NAME=A,B,C",
                             "write e.g. --vary resolution=128:640:32 or --vary block=basic,bottleneck")
     option = f"--vary {text!r}"
-    if name == RESOLUTION:   # each value (a range's LO, HI and STEP too) as --input reads a side
-        _check_sides([p.strip() for p in (spec.split(":") if ":" in spec else _top_level(spec))])
+    if name == RESOLUTION:   # each value (a range's LO, HI and STEP too) read as --input reads a side
+        read = _check_sides
+    else:
+        read = lambda texts: [_number(p, option) for p in texts]  # noqa: E731
     if ":" in spec:
-        parts = [_number(p, option) for p in spec.split(":")]
+        parts = read(spec.split(":"))
         if len(parts) != 3 or not all(isinstance(p, (int, Fraction)) and not isinstance(p, bool) for p in parts) \
                 or parts[2] <= 0 or parts[1] < parts[0]:
             raise ArchcostError(f"{option}: a range is LO:HI:STEP with LO <= HI and STEP > 0",
@@ -175,7 +179,7 @@ def parse_vary(text: str) -> tuple[str, list]:
                                 "use a larger step")
         values = [lo + i * step for i in range(count)]
     else:
-        values = [_number(p.strip(), option) for p in _top_level(spec)]
+        values = read([p.strip() for p in _top_level(spec)])
     values = [int(v) if isinstance(v, Fraction) and v.denominator == 1 else
               float(v) if isinstance(v, Fraction) else v for v in values]
     return name, values
