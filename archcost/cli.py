@@ -81,7 +81,7 @@ def network_options(f):
                      help="Bytes per element for memory."),
         click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1),
                      help="Batch size: memory and FLOPs scale, parameters do not."),
-        click.option("--max-nodes", default=1_000_000, show_default=True, type=click.IntRange(min=1),
+        click.option("--max-nodes", default=100_000, show_default=True, type=click.IntRange(min=1),
                      help="Refuse specs that expand to more layers than this."),
     ])
 

@@ -73,13 +73,15 @@ class Layer(NamedTuple):
     folded: tuple = ()
     layout: str = ""          # the output's axes: CHW, HWC (channels last), LD (tokens x dim), N
     input_layout: str = ""    # the first input's
+    memory_bytes: int = 0       # exact; memory_kb = memory_bytes / 1024 is a float for JSON's sake
 
     def folding(self, others) -> "Layer":
         """This layer's row with the in-place layers that follow it folded in: their costs added."""
         return Layer(self.name, self.op, self.kind, self.inputs, self.input_shapes, self.output_shape,
                      self.memory_kb + sum(x.memory_kb for x in others), self.params + sum(x.params for x in others),
                      self.flops + sum(x.flops for x in others), self.attrs, self.cells, self.inplace, self.line,
-                     self.file, self.folded + tuple(x.name for x in others), self.layout, self.input_layout)
+                     self.file, self.folded + tuple(x.name for x in others), self.layout, self.input_layout,
+                     self.memory_bytes + sum(x.memory_bytes for x in others))
 
     @property
     def input_shape(self) -> tuple:
@@ -89,7 +91,7 @@ class Layer(NamedTuple):
         d = {"name": self.name, "op": self.op, "inputs": list(self.inputs),
              "input_shape": list(self.input_shape), "input_shapes": [list(s) for s in self.input_shapes],
              "output_shape": list(self.output_shape), "memory_kb": self.memory_kb,
-             "params": self.params, "flops": self.flops}
+             "memory_bytes": self.memory_bytes, "params": self.params, "flops": self.flops}
         if self.folded:
             d["folded"] = list(self.folded)
         if self.layout:
@@ -105,13 +107,16 @@ class Totals:
     memory_kb: float
     params: int
     flops: int
+    memory_bytes: int = 0
 
     def to_dict(self) -> dict:
-        return {"memory_kb": self.memory_kb, "params": self.params, "flops": self.flops}
+        return {"memory_kb": self.memory_kb, "memory_bytes": self.memory_bytes, "params": self.params,
+                "flops": self.flops}
 
 
 def totals_of(layers) -> Totals:
-    return Totals(sum(x.memory_kb for x in layers), sum(x.params for x in layers), sum(x.flops for x in layers))
+    nbytes = sum(x.memory_bytes for x in layers)
+    return Totals(nbytes / 1024, sum(x.params for x in layers), sum(x.flops for x in layers), nbytes)
 
 
 @dataclass(frozen=True)
@@ -255,7 +260,8 @@ def build_report(g: nx.DiGraph, conv: Conventions) -> Report:
         first = d["inputs"][0] if d["inputs"] else None
         layers.append(Layer(name, d["op"], op.kind, d["inputs"], d["input_shapes"], d["shape"], d["memory_kb"],
                             d["params"], d["flops"], a, cells[id(a)], op.inplace, d.get("line"), d.get("file"), (),
-                            d.get("layout", ""), g.nodes[first].get("layout", "") if first else ""))
+                            d.get("layout", ""), g.nodes[first].get("layout", "") if first else "",
+                            memory_bytes=d["memory_bytes"]))
     meta = g.graph
     return Report(network=meta["name"], title=meta.get("title", meta["name"]), source=meta.get("source", ""),
                   family=meta.get("family", meta["name"]), file=meta.get("file"), input=tuple(input_shape),

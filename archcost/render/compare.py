@@ -73,11 +73,12 @@ def _selection(report, until: list[str], reach: list[str], part_name: str) -> tu
                             "give each network one cut, e.g. --until vgg16:28 --until googlenet:pool2")
     layers = part(report, part_name)
     text = {"all": "whole network", "features": "features", "classifier": "classifier"}[part_name]
+    kept = {id(x) for x in layers}   # 'x in layers' on a tuple would be quadratic in the layer count
     if until:
-        layers = tuple(x for x in until_(report, until[0]) if x in layers)
+        layers = tuple(x for x in until_(report, until[0]) if id(x) in kept)
         text = (f"before the size drops below {until[0]}" if until[0].isdigit() else f"up to {until[0]}")
     elif reach:
-        layers = tuple(x for x in reach_(report, reach[0]) if x in layers)
+        layers = tuple(x for x in reach_(report, reach[0]) if id(x) in kept)
         text = f"up to the first output of {reach[0]} or less"
     if not layers:
         raise ArchcostError(f"{report.network}: the selection ({text}) holds no layer", "choose another cut")

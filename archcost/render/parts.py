@@ -118,11 +118,31 @@ def _through(layers, i: int) -> tuple:
     return layers[:i]
 
 
+def resolution(text, option: str) -> int:
+    """A cut's resolution, read as --input reads a side: a whole number of pixels above 0.
+
+    >>> resolution("28", "--reach")
+    28
+    >>> resolution("1e3", "--reach")
+    Traceback (most recent call last):
+    ...
+    archcost.errors.ArchcostError: --reach '1e3' is not a resolution; write a whole number of pixels, e.g. --reach 28
+    """
+    from ..spec.loader import input_side
+
+    res = input_side(text if isinstance(text, str) else str(text))
+    if res is None:
+        shown = text if len(str(text)) < 40 else f"{str(text)[:12]}... ({len(str(text)):,} characters)"
+        raise ArchcostError(f"{option} {shown!r} is not a resolution",
+                            f"write a whole number of pixels, e.g. {option} 28")
+    return res
+
+
 def until(report, where: str) -> tuple:
     """The layers before the spatial size first drops below ``where`` (a number), or up to and
     including the layer called ``where``."""
     if str(where).isdigit():
-        res = int(where)
+        res = resolution(where, "--until")
         cut = next((i for i, x in enumerate(report.layers) if side(x) < res), len(report.layers))
         return report.layers[:cut]
     return _through(report.layers, _layer_index(report, where))
@@ -130,7 +150,8 @@ def until(report, where: str) -> tuple:
 
 def reach(report, res: int) -> tuple:
     """The layers up to and including the first whose output is ``res`` or smaller."""
-    cut = next((i for i, x in enumerate(report.layers) if side(x) <= int(res)), len(report.layers) - 1)
+    res = resolution(res, "--reach")
+    cut = next((i for i, x in enumerate(report.layers) if side(x) <= res), len(report.layers) - 1)
     return _through(report.layers, cut)
 
 
