@@ -135,12 +135,12 @@ def list_(family, fmt, output, force):
 
 
 @cli.command()
-def ops():
-    """The registered ops and what each computes."""
-    from .ops import all_ops
+@click.argument("names", nargs=-1)
+def ops(names):
+    """The registered ops and what each computes; NAMES: their attributes, layouts and counting rules."""
+    from .render.ops import render_ops
 
-    for name, op in sorted(all_ops().items()):
-        click.echo(f"{name:16} {op.kind:8} {op.doc}")
+    click.echo(render_ops(names), nl=False)
 
 
 @cli.command()

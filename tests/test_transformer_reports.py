@@ -41,3 +41,14 @@ def test_worksheet_key_reads_tokens(tmp_path):
     assert (_exact(x, "c_out"), _exact(x, "hw_out")) == (3072, "197 tok")
     y = archcost.analyze("swin_t").layer("features.1.0.attn")   # channels last: 56 x 56 x 96
     assert (_exact(y, "c_out"), _exact(y, "hw_out")) == (96, 56)
+
+
+def test_ops_name_shows_layouts_attributes_and_the_torchvision_part():
+    from archcost.render.ops import render_ops
+    text = render_ops(["window_attention", "layernorm2d"])
+    assert "  inputs: 1; reads H x W x C (channels last)" in text
+    assert "  window: window size M or [M_h, M_w] (pair, required)" in text
+    assert "  inputs: 1; reads C x H x W" in text
+    assert "torchvision's convention counts: No multiply-adds of weights or matmuls" in text   # layer norm
+    assert render_ops().splitlines()[0].split() == ["adaptiveavgpool", "pool", "average", "pooling", "to", "a",
+                                                    "fixed", "output", "size", "(torch's", "AdaptiveAvgPool2d)"]
