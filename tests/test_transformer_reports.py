@@ -52,3 +52,17 @@ def test_ops_name_shows_layouts_attributes_and_the_torchvision_part():
     assert "torchvision's convention counts: No multiply-adds of weights or matmuls" in text   # layer norm
     assert render_ops().splitlines()[0].split() == ["adaptiveavgpool", "pool", "average", "pooling", "to", "a",
                                                     "fixed", "output", "size", "(torch's", "AdaptiveAvgPool2d)"]
+
+
+def test_findings_give_each_family_its_own_reason():
+    from archcost.render.findings import derive
+    # Swin halves its map per stage (torchvision: features.1 at 56, features.7 at 7): memory is early again
+    memory = derive(archcost.analyze("swin_t")).findings[0]
+    assert "the map shrinks stage after stage, so the memory concentrates early" in memory.statement
+    # ConvNeXt's pointwise convs are torchvision nn.Linear layers over channels-last maps (block.3, block.5)
+    flops = derive(archcost.analyze("convnext_tiny")).findings[2]
+    assert not flops.holds and "36 of the fully-connected layers are 1x1 convolutions" in flops.statement
+    # MaxViT's head reads its global pool (classifier.0: 512x7x7 -> 512): its linear 512 x 512 + 512
+    params = derive(archcost.analyze("maxvit_t")).findings[1]
+    assert "classifier.0 averages each 512x7x7 map to 512x1x1, so classifier.3 sees 512 inputs and has " \
+           "262,656 parameters; on the flattened 512x7x7 map it would have 12,845,568" in params.statement
