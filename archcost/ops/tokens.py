@@ -80,7 +80,9 @@ class Select(Op):
 
     def layout(self, a, layouts, out):
         first = layouts[0] if layouts else ""
-        return first[:a["axis"]] + first[a["axis"] + 1:] if len(first) == len(out) + 1 else super().layout(a, layouts, out)
+        if len(first) != len(out) + 1:
+            return super().layout(a, layouts, out)
+        return first[:a["axis"]] + first[a["axis"] + 1:]
 
 
 @register

@@ -1,7 +1,7 @@
 """`archcost ops [NAME ...]`: the registered ops, or one op's attributes, layouts and counting rules.
 
->>> print(render_ops(["layernorm"]).splitlines()[0])
-layernorm (norm): normalise each token over its last axis (dim): params 2 x dim (gamma, beta); FLOPs one multiply-add per element (scale and shift)
+>>> print(render_ops(["layernorm"]).splitlines()[1])
+  inputs: 1; any layout
 """
 
 from __future__ import annotations
