@@ -182,8 +182,8 @@ class WindowAttention(Op):
         if a["v2"]:   # the MLP runs once per forward on the (2M - 1)^2 relative coordinates
             entries = self._table_entries(a)
             hidden = a["cpb_hidden"]
-            total = total + step(entries * hidden * (2 + 1 if bias_flops else 2) + entries * a["heads"] * hidden,
-                                 "position bias MLP")
+            first = entries * hidden * 2 + entries * hidden if bias_flops else entries * hidden * 2   # Linear(2, hidden)
+            total = total + step(first + entries * a["heads"] * hidden, "position bias MLP")
         if bias_flops:   # the relative position bias is added to every score
             total = total + step(scores, "position bias adds")
         return total
