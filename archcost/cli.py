@@ -173,7 +173,7 @@ def list_(family, fmt, output, force):
 @cli.command()
 @click.argument("names", nargs=-1)
 def ops(names):
-    """The registered ops and what each computes; with NAMES, each op's attributes, defaults and rules."""
+    """The registered ops and what each computes; NAMES: their attributes, defaults, layouts and rules."""
     from .render.ops import render_ops
 
     write_output(render_ops(names), None, False)

@@ -33,9 +33,10 @@ from ..errors import ArchcostError
 
 REQUIRED = object()
 # A layout names a tensor's axes, one letter each: C channels, H and W the map, L tokens, D the
-# token width, N a vector. Shapes are plain tuples; the shapes pass records each output's layout.
+# token width, G windows (groups of tokens attending to each other), N a vector. Shapes are plain
+# tuples; the shapes pass records each output's layout.
 LAYOUTS = {"CHW": "C x H x W", "HWC": "H x W x C (channels last)", "LD": "tokens x dim",
-           "DL": "dim x tokens", "N": "a vector"}
+           "DL": "dim x tokens", "N": "a vector", "GLD": "windows x tokens x dim", "LGD": "tokens x windows x dim"}
 
 
 def default_layout(rank: int) -> str:

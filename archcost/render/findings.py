@@ -128,7 +128,7 @@ def _global_pool(report):
     """(the last pool that averages a map down to 1x1 before the first fc, that fc), or None."""
     pool = None
     for x in report.layers:
-        if x.kind == "fc":
+        if x.kind == "fc" and (x.op == "fc" or len(x.input_shape) == 1):   # not a linear over tokens or a map
             return (pool, x) if pool else None
         if x.kind == "pool" and side(x) == 1 and len(x.input_shape) == 3 and min(x.input_shape[1:]) > 1:
             pool = x
@@ -153,7 +153,7 @@ def _params_finding(report, total):
             pool, first_fc = gp
             c, h, w = pool.input_shape
             op = get_op(first_fc.op)
-            flat = op.params(first_fc.attrs, [pool.input_shape], first_fc.output_shape)
+            flat = op.params(first_fc.attrs, [(c * h * w,)], first_fc.output_shape)   # fc and linear alike
             text += (f". Why: global average pooling. {pool.name} averages each {shape_text(pool.input_shape)} map "
                      f"to {shape_text(pool.output_shape)}, so {first_fc.name} sees {first_fc.input_shape[0]:,} "
                      f"inputs and has {first_fc.params:,} parameters; on the flattened {c}x{h}x{w} map it "

@@ -39,8 +39,8 @@ def stage_key(layer) -> tuple:
     """(H, W) of the layer's output in its layout, (L,) for a sequence of L tokens, () for a vector."""
     s, lay = layer.output_shape, getattr(layer, "layout", "")
     if lay and len(lay) == len(s):
-        if "L" in lay:
-            return (s[lay.index("L")],)
+        if "L" in lay:   # tokens, all windows together (MaxViT's 64 x 49 windows: 3136 tokens)
+            return (s[lay.index("L")] * (s[lay.index("G")] if "G" in lay else 1),)
         return (s[lay.index("H")], s[lay.index("W")]) if "H" in lay and "W" in lay else ()
     return tuple(s[1:3]) if len(s) >= 3 else ()
 

@@ -41,6 +41,8 @@ def hw(shape, layout: str = "") -> str:
     ('56', '28x14', '197 tok', '')
     """
     if len(layout) == len(shape):
+        if "G" in layout and "L" in layout:   # windows of tokens: '64x49 tok'
+            return f"{shape[layout.index('G')]}x{shape[layout.index('L')]} tok"
         if "L" in layout:
             return f"{shape[layout.index('L')]} tok"
         if "H" in layout and "W" in layout:
