@@ -23,27 +23,28 @@ __version__ = "0.1.0"
 __all__ = ["analyze", "load_spec", "build_graph", "ArchcostError", "__version__"]
 
 
-def load_spec(name_or_path: str):
-    """A zoo name or a spec path -> (Spec, variant or None)."""
+def load_spec(name_or_path: str, allow_unknown: bool = False):
+    """A zoo name, a spec path or an .onnx file -> (Spec, variant or None)."""
     from .spec import zoo
-    return zoo.find(name_or_path)
+    return zoo.find(name_or_path, allow_unknown)
 
 
-def build_graph(spec, input=None, settings=None, max_nodes=None):
+def build_graph(spec, input=None, settings=None, max_nodes=None, allow_unknown: bool = False):
     """A zoo name, a path or a Spec -> the checked graph IR (before the passes)."""
     from .spec.loader import DEFAULT_MAX_NODES, Spec, load_graph
     variant = None
     if not isinstance(spec, Spec):
-        spec, variant = load_spec(spec)
+        spec, variant = load_spec(spec, allow_unknown)
     return load_graph(spec, variant, settings, input, max_nodes or DEFAULT_MAX_NODES)
 
 
 def analyze(spec, input=None, settings=None, *, bias_flops: bool = True, dtype: str = "float32",
-            batch: int = 1, max_nodes: int | None = None):
-    """Analyze a network: a zoo name ("alexnet"), a spec path, a Spec or a graph.
+            batch: int = 1, max_nodes: int | None = None, allow_unknown: bool = False):
+    """Analyze a network: a zoo name ("alexnet"), a spec path, an .onnx file, a Spec or a graph.
 
     ``input`` overrides the input shape ((3, 160, 160) or "3x160x160");
-    ``settings`` overrides spec parameters ({"width": 2}). Returns a
+    ``settings`` overrides spec parameters ({"width": 2}); ``allow_unknown`` counts an ONNX
+    file's ops that archcost does not understand as 0 instead of refusing them. Returns a
     :class:`archcost.report.Report`.
     """
     import networkx as nx
@@ -54,7 +55,8 @@ def analyze(spec, input=None, settings=None, *, bias_flops: bool = True, dtype: 
 
     conv = Conventions(bias_flops=bias_flops, dtype=dtype, batch=batch)
     with _gc_paused():
-        g = spec if isinstance(spec, nx.DiGraph) else build_graph(spec, input, settings, max_nodes)
+        g = spec if isinstance(spec, nx.DiGraph) else build_graph(spec, input, settings, max_nodes,
+                                                                          allow_unknown)
         infer_shapes(g)
         compute_costs(g, conv)
         return build_report(g, conv)
