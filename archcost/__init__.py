@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from .errors import ArchcostError
 
 __version__ = "0.1.0"
-__all__ = ["analyze", "load_spec", "build_graph", "ArchcostError", "__version__"]
+__all__ = ["analyze", "load_spec", "build_graph", "from_torch", "ArchcostError", "__version__"]
 
 
 def load_spec(name_or_path: str, allow_unknown: bool = False):
@@ -60,6 +60,13 @@ def analyze(spec, input=None, settings=None, *, bias_flops: bool = True, dtype: 
         infer_shapes(g)
         compute_costs(g, conv)
         return build_report(g, conv)
+
+
+def from_torch(module, input=(3, 224, 224), **analysis):
+    """Analyze a torch ``nn.Module`` traced symbolically (``pip install 'archcost[torch]'``); ``input``
+    is C x H x W; ``analysis`` are :func:`analyze`'s keywords (bias_flops, dtype, batch). A Report."""
+    from .frontends.torch_import import from_torch as trace_and_analyze
+    return trace_and_analyze(module, input, **analysis)
 
 
 @contextmanager

@@ -43,6 +43,7 @@ from ..errors import ArchcostError
 from ..ops import get_op
 from ..ops.base import same_pads
 from . import need
+from .layers import Act, Layers
 from .onnx_fold import FOLD
 
 onnx = need("onnx", "onnx")   # the optional extra: this module is imported only for an ONNX file
@@ -52,13 +53,6 @@ onnx = need("onnx", "onnx")   # the optional extra: this module is imported only
 INTERNAL = "archcost: internal to the next layer"
 MIN_OPSET = 11   # Clip's bounds and Pad's pads became inputs in 11; opsets 11 to 21 are tested
 SQRT2 = math.sqrt(2.0)
-
-
-class Act(NamedTuple):
-    """An activation: the layer that makes it and its archcost shape (no batch axis)."""
-
-    layer: str
-    shape: tuple
 
 
 class View(NamedTuple):
@@ -118,16 +112,14 @@ def _compact(pair):
     return pair[0] if len(set(pair)) == 1 else pair
 
 
-class _Importer:
+class _Importer(Layers):
     def __init__(self, model, path, allow_unknown):
+        super().__init__()
         self.model, self.graph, self.path = model, model.graph, path
         self.allow_unknown = allow_unknown
         self.consts: dict = {}          # tensor name -> TensorProto (read lazily) or numpy array
         self.params: set[str] = set()   # initializers and weight inputs: parameters where a weight goes
-        self.acts: dict[str, Act] = {}
         self.views: dict[str, View] = {}
-        self.layers: list[dict] = []
-        self.by_name: dict[str, dict] = {}
         self.skip: set[int] = set()     # nodes a fusion already took
         self.fused: dict[int, tuple] = {}   # node -> (op, attrs, input tensor): the last node of a pattern
         self.producer: dict[str, object] = {}
@@ -157,7 +149,6 @@ class _Importer:
                 self.visit(node)
             except ArchcostError as exc:
                 raise exc.located(file=self.path, layer=self.node_name(node))
-        self.check_outputs()
         return self.data(shape)
 
     def visit(self, node) -> None:
@@ -256,11 +247,6 @@ class _Importer:
                                     file=self.path)
         return dims
 
-    def check_outputs(self) -> None:
-        if not self.layers:
-            raise ArchcostError("the graph has no layer archcost counts (only constants)",
-                                "check that the file is a network", file=self.path)
-
     # ------------------------------------------------------------ tensors
     def value(self, t):
         v = self.consts[t]
@@ -314,41 +300,9 @@ class _Importer:
     def node_name(self, node) -> str:
         return node.name or (node.output[0] if node.output else node.op_type)
 
-    def new_name(self, base: str) -> str:
-        name = base if base not in ("input", "in") else f"{base}_"
-        k = 2
-        while name in self.by_name:
-            name = f"{base}_{k}"
-            k += 1
-        return name
-
     def emit(self, node, op: str, attrs: dict, inputs: list, out: str | None = None, name: str | None = None) -> str:
-        """One archcost layer reading the activations ``inputs``: its shape from the op's rule."""
-        ins = [self.act(t) for t in inputs]
-        the_op = get_op(op)
-        try:
-            shape = tuple(the_op.shape(the_op.coerce(attrs), [x.shape for x in ins]))
-        except ArchcostError as exc:
-            raise ArchcostError(f"{node.op_type} as archcost's '{op}': {exc.what}", exc.fix) from None
-        name = self.new_name(name or self.node_name(node))
-        layer = {"name": name, "op": op, **attrs}
-        prev = self.layers[-1]["name"] if self.layers else "input"
-        sources = [x.layer for x in ins]
-        if sources != [prev]:
-            layer["input"] = sources[0] if len(sources) == 1 else sources
-        self.layers.append(layer)
-        self.by_name[name] = layer
-        self.acts[out or node.output[0]] = Act(name, shape)
-        return name
-
-    def rename(self, layer: dict, base: str) -> None:
-        """Give a layer no other layer reads yet another name (a fusion names it as its last node)."""
-        del self.by_name[layer["name"]]
-        layer["name"] = self.new_name(base)
-        self.by_name[layer["name"]] = layer
-
-    def alias(self, out: str, source: str) -> None:
-        self.acts[out] = self.act(source)
+        """One archcost layer for ``node`` reading the activations ``inputs``."""
+        return self.add(node.op_type, name or self.node_name(node), op, attrs, inputs, out or node.output[0])
 
     def sole_consumer(self, t):
         uses = self.consumers.get(t, [])
@@ -383,8 +337,7 @@ class _Importer:
         opset = max((i.version for i in self.model.opset_import if i.domain in ("", "ai.onnx")), default=0)
         producer = " ".join(p for p in (self.model.producer_name, self.model.producer_version) if p)
         source = f"{os.path.basename(self.path)}: ONNX opset {opset}" + (f", from {producer}" if producer else "")
-        return {"name": stem, "title": self.graph.doc_string.strip() or self.graph.name or stem, "source": source, "input": shape,
-                "layers": self.layers}
+        return self.spec(stem, self.graph.doc_string.strip() or self.graph.name or stem, source, shape)
 
 
 # ---------------------------------------------------------------- helpers of the handlers
@@ -667,19 +620,11 @@ def _mul(imp, node, a):
         raise ArchcostError("Mul of an activation and a constant: archcost has no op for it yet",
                             "pass --allow-unknown to count it as 0")
     for x, gate in ((left, right), (right, left)):
-        layer = imp.by_name.get(imp.act(gate).layer)
         maker = imp.producer.get(gate)
-        if (layer is not None and layer["op"] in GATED and maker is not None and maker.input[0] == x
-                and imp.sole_consumer(gate) is node):
-            layer["op"] = GATED[layer["op"]]           # x * sigmoid(x) = silu(x): one layer, named as the Mul
-            imp.rename(layer, imp.node_name(node))
-            imp.acts[gate] = imp.acts[node.output[0]] = Act(layer["name"], imp.acts[gate].shape)
+        if imp.sole_consumer(gate) is node and maker is not None and \
+                imp.gate(x, gate, node.output[0], imp.node_name(node), maker.input[0]):
             return
-    x, s = (left, right) if len(imp.act(left).shape) >= len(imp.act(right).shape) else (right, left)
-    imp.emit(node, "mul", {}, [x, s])
-
-
-GATED = {"sigmoid": "silu", "hardsigmoid": "hardswish"}
+    imp.emit(node, "mul", {}, list(imp.larger_first(left, right)))
 
 
 def _flatten(imp, node, a):
