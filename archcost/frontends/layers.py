@@ -32,6 +32,7 @@ class Layers:
         self.acts: dict = dict(acts or {})    # the importer's value (a tensor name, an fx node) -> Act
         self.layers: list[dict] = []
         self.by_name: dict[str, dict] = {}
+        self.shapes: dict[tuple, tuple] = {}
 
     def act(self, key) -> Act:
         return self.acts[key]
@@ -49,11 +50,15 @@ class Layers:
         """One layer reading the activations ``inputs``, its shape from the op's rule; ``what`` names
         the source's construct in errors."""
         ins = [self.act(t) for t in inputs]
-        the_op = get_op(op)
-        try:
-            shape = tuple(the_op.shape(the_op.coerce(attrs), [x.shape for x in ins]))
-        except ArchcostError as exc:
-            raise ArchcostError(f"{what} as archcost's '{op}': {exc.what}", exc.fix) from None
+        key = (op, tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in attrs.items()),
+               tuple(x.shape for x in ins))
+        shape = self.shapes.get(key)
+        if shape is None:   # rules are pure: the copies of a repeated block are computed once
+            the_op = get_op(op)
+            try:
+                shape = self.shapes[key] = tuple(the_op.shape(the_op.coerce(attrs), [x.shape for x in ins]))
+            except ArchcostError as exc:
+                raise ArchcostError(f"{what} as archcost's '{op}': {exc.what}", exc.fix) from None
         name = self.new_name(name)
         layer = {"name": name, "op": op, **attrs}
         prev = self.layers[-1]["name"] if self.layers else "input"

@@ -55,6 +55,17 @@ MIN_OPSET = 11   # Clip's bounds and Pad's pads became inputs in 11; opsets 11 t
 SQRT2 = math.sqrt(2.0)
 
 
+class _Node:
+    """An ONNX node read once: protobuf's fields are slow to read again and again (a 100,000-node
+    graph), so its names are kept as Python tuples; its attributes stay protobuf, read by _attrs."""
+
+    __slots__ = ("op_type", "name", "input", "output", "attribute", "doc_string")
+
+    def __init__(self, n):
+        self.op_type, self.name, self.attribute, self.doc_string = n.op_type, n.name, n.attribute, n.doc_string
+        self.input, self.output = tuple(n.input), tuple(n.output)
+
+
 class View(NamedTuple):
     """A reshaped or transposed activation that only a known pattern may consume."""
 
@@ -125,6 +136,7 @@ class _Importer(Layers):
         self.producer: dict[str, object] = {}
         self.consumers: dict[str, list] = {}
         self.inferred = None            # onnx.shape_inference's shapes, for unknown ops only
+        self.outputs = {o.name for o in self.graph.output}
 
     # ------------------------------------------------------------ the walk
     def run(self) -> dict:
@@ -132,17 +144,24 @@ class _Importer(Layers):
         for init in self.graph.initializer:
             self.consts[init.name] = init
             self.params.add(init.name)
-        for node in self.graph.node:
+        nodes = [_Node(n) for n in self.graph.node]
+        types = Counter()
+        producer, consumers = self.producer, self.consumers
+        for node in nodes:
+            types[node.op_type] += 1
             for t in node.output:
-                self.producer[t] = node
+                producer[t] = node
             for t in node.input:
-                self.consumers.setdefault(t, []).append(node)
+                if t in consumers:
+                    consumers[t].append(node)
+                else:
+                    consumers[t] = [node]
         shape = self.network_input()
-        self.check_known_ops()
-        for node in self.graph.node:
+        self.check_known_ops(nodes, types)
+        for node in nodes:
             if node.op_type in FUSE:
                 FUSE[node.op_type](self, node)
-        for node in self.graph.node:
+        for node in nodes:
             if id(node) in self.skip:
                 continue
             try:
@@ -157,6 +176,9 @@ class _Importer(Layers):
             self.emit(node, op, attrs, [source])
             return
         op_type = node.op_type
+        if op_type == "Constant" and node.attribute[0].name == "value":
+            self.consts[node.output[0]] = node.attribute[0].t    # read when a rule asks for its values
+            return
         if op_type in FOLD and self.foldable(node):
             values = [self.folding_value(t) if t else None for t in node.input]
             a = _attrs(node)
@@ -194,11 +216,11 @@ class _Importer(Layers):
                                     "convert it with onnx.version_converter.convert_version(model, 17)",
                                     file=self.path)
 
-    def check_known_ops(self) -> None:
-        counts = Counter(n.op_type for n in self.graph.node if n.op_type not in HANDLERS and n.op_type not in FOLD)
+    def check_known_ops(self, nodes, types: Counter) -> None:
+        counts = Counter({t: k for t, k in types.items() if t not in HANDLERS and t not in FOLD})
         if counts and not self.allow_unknown:
             first = {}
-            for n in self.graph.node:
+            for n in nodes:
                 first.setdefault(n.op_type, self.node_name(n))
             listed = ", ".join(f"'{t}' ({k} node{'s' * (k > 1)}, the first '{first[t]}')"
                                for t, k in counts.most_common())
@@ -214,8 +236,8 @@ class _Importer(Layers):
             raise ArchcostError(f"the graph has {len(data)} data inputs ({names}); archcost analyzes networks "
                                 "with one input", "export the model with a single input tensor", file=self.path)
         for v in real:
-            if v is not data[0]:  # a weight given as a graph input (export --weights none): a parameter
-                self.consts[v.name] = np.broadcast_to(np.zeros((), np.float32), self.dims(v))
+            if v.name != data[0].name:  # a weight given as a graph input (export --weights none): a parameter,
+                self.consts[v.name] = v     # its shape read when a rule asks for it
                 self.params.add(v.name)
         x = data[0]
         dims = self.dims(x, batch_ok=True)
@@ -250,7 +272,9 @@ class _Importer(Layers):
     # ------------------------------------------------------------ tensors
     def value(self, t):
         v = self.consts[t]
-        if not isinstance(v, np.ndarray):
+        if isinstance(v, onnx.ValueInfoProto):   # a weight input: shape only, no values
+            v = self.consts[t] = np.broadcast_to(np.zeros((), np.float32), self.dims(v))
+        elif not isinstance(v, np.ndarray):
             v = self.consts[t] = onnx.numpy_helper.to_array(v)
         return v
 
@@ -265,7 +289,9 @@ class _Importer(Layers):
 
     def const_shape(self, t) -> tuple:
         v = self.consts[t]
-        return tuple(v.shape) if isinstance(v, np.ndarray) else tuple(v.dims)
+        if isinstance(v, np.ndarray):
+            return v.shape
+        return tuple(self.dims(v)) if isinstance(v, onnx.ValueInfoProto) else tuple(v.dims)
 
     def is_param(self, t) -> bool:
         return t in self.params
@@ -306,8 +332,7 @@ class _Importer(Layers):
 
     def sole_consumer(self, t):
         uses = self.consumers.get(t, [])
-        outputs = {o.name for o in self.graph.output}
-        return uses[0] if len(uses) == 1 and t not in outputs else None
+        return uses[0] if len(uses) == 1 and t not in self.outputs else None
 
     def unknown(self, node) -> None:
         if not self.allow_unknown:
@@ -346,17 +371,16 @@ def _spatial_pads(imp, node, a, x: Act, kernel, strides, dilations):
     auto = a.get("auto_pad", "NOTSET")
     if auto == "VALID":
         return 0
-    h, w = x.shape[1], x.shape[2]
-    same = [same_pads(size, k, s, d) for size, k, s, d in zip((h, w), kernel, strides, dilations)]
+    pads = a.get("pads", [0, 0, 0, 0])
+    begin, end = pads[:2], pads[2:]
+    if auto == "NOTSET" and begin == end:
+        return _compact(begin) if any(begin) else 0
+    same = [same_pads(size, k, s, d) for size, k, s, d in zip(x.shape[1:], kernel, strides, dilations)]
     if auto in ("SAME_UPPER", "SAME_LOWER"):
         if auto == "SAME_LOWER" and any(b != e for b, e in same):
             raise ArchcostError("SAME_LOWER padding puts the extra pixel first, archcost's 'same' puts it last",
                                 "export with explicit symmetric pads or SAME_UPPER")
         return "same"
-    pads = a.get("pads", [0, 0, 0, 0])
-    begin, end = pads[:2], pads[2:]
-    if begin == end:
-        return _compact(begin) if any(begin) else 0
     if [tuple(p) for p in same] == list(zip(begin, end)):
         return "same"
     raise ArchcostError(f"pads {pads} differ at the two ends and are not 'same' padding",
