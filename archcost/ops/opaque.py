@@ -14,6 +14,7 @@ FLOPs, and every such layer is a warning, so a report never hides what it left o
 
 from __future__ import annotations
 
+from ..errors import ArchcostError
 from .base import Attr, Op, register
 
 
@@ -29,8 +30,11 @@ class Unknown(Op):
     }
 
     def shape(self, a, ins, warn=lambda message: None):
+        if a["shape"] is None and not ins:
+            raise ArchcostError(f"the unknown op '{a['type']}' has no input to take its shape from",
+                                "give its output shape, e.g. shape: [100, 4]")
         warn(f"ONNX op '{a['type']}' is not understood: counted as 0 parameters and 0 FLOPs")
-        return tuple(a["shape"] if a["shape"] is not None or not ins else ins[0])
+        return tuple(ins[0] if a["shape"] is None else a["shape"])
 
     def cells(self, a):
         return {"filters": a["type"]}
