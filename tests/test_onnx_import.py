@@ -195,6 +195,7 @@ def test_an_unknown_op_is_an_error_naming_it_and_its_count(tmp_path):
     assert [(x.name, x.op, x.output_shape, x.params, x.flops) for x in r.layers][1:] == [
         ("odd1", "unknown", (3, 8, 8), 0, 0), ("odd2", "unknown", (3, 8, 8), 0, 0)]
     assert [w.layer for w in r.warnings] == ["odd1", "odd2"]
+    assert r.source.endswith("; 2 of 3 layers not understood and counted as 0 (Celu x2)")
 
 
 def test_errors_name_the_node(tmp_path):

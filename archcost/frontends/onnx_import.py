@@ -362,6 +362,11 @@ class _Importer(Layers):
         opset = max((i.version for i in self.model.opset_import if i.domain in ("", "ai.onnx")), default=0)
         producer = " ".join(p for p in (self.model.producer_name, self.model.producer_version) if p)
         source = f"{os.path.basename(self.path)}: ONNX opset {opset}" + (f", from {producer}" if producer else "")
+        unknown = Counter(layer["type"] for layer in self.layers if layer["op"] == "unknown")
+        if unknown:   # --allow-unknown: say what share the figures leave out
+            kinds = ", ".join(f"{t} x{k}" for t, k in unknown.most_common())
+            source += (f"; {sum(unknown.values())} of {len(self.layers)} layers not understood and counted as 0 "
+                       f"({kinds})")
         return self.spec(stem, self.graph.doc_string.strip() or self.graph.name or stem, source, shape)
 
 
