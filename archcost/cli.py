@@ -122,13 +122,26 @@ def units_option(f):
                         help="Memory unit, 1024-based as the lecture's KB (MB = 1024 KB).")(f)
 
 
+def allow_unknown_option(f):
+    """--allow-unknown: an ONNX file's ops archcost does not understand count as 0 (each one a warning)."""
+    def remember(ctx, param, value):
+        ctx.meta["allow_unknown"] = value
+    return click.option("--allow-unknown", is_flag=True, expose_value=False, callback=remember,
+                        help="ONNX input: count ops archcost does not understand as 0 (each one warned).")(f)
+
+
+def allow_unknown() -> bool:
+    return click.get_current_context().meta.get("allow_unknown", False)
+
+
 def analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes):
     from . import analyze
     from .spec.loader import parse_setting
 
     parsed = dict(parse_setting(s) for s in settings)
     return analyze(network, input=input_, settings=parsed, bias_flops=not no_bias_flops,
-                   dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options())
+                   dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options(),
+                   allow_unknown=allow_unknown())
 
 
 def print_warnings(report) -> None:
@@ -143,6 +156,7 @@ def cli():
 
 
 @cli.command()
+@allow_unknown_option
 @click.argument("network")
 @network_options
 @output_options
@@ -180,6 +194,7 @@ def ops(names):
 
 
 @cli.command()
+@allow_unknown_option
 @click.argument("network")
 @click.argument("layers", nargs=-1)
 @network_options
@@ -260,6 +275,7 @@ def grade(ctx, key, answers, fmt, output, force):
 
 
 @cli.command()
+@allow_unknown_option
 @click.argument("networks", nargs=-1, required=True)
 @network_options
 @output_options
@@ -283,11 +299,13 @@ def compare(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, 
     from .render.compare import load_networks, render_compare
 
     nets = load_networks(networks, settings, until, reach, part_name, input=input_, bias_flops=not no_bias_flops,
-                         dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options())
+                         dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options(),
+                         allow_unknown=allow_unknown())
     write_output(render_compare(nets, fmt, units, stages, memory_mode, optimizer), output, force)
 
 
 @cli.command()
+@allow_unknown_option
 @click.argument("network")
 @network_options
 @output_options
@@ -327,6 +345,7 @@ def sweep(network, varies, input_, settings, no_bias_flops, dtype, batch, max_no
 
 
 @cli.command()
+@allow_unknown_option
 @click.argument("networks", nargs=-1, required=True)
 @network_options
 @units_option
@@ -343,7 +362,8 @@ def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, uni
         from .render.compare import load_networks
 
         nets = load_networks(networks, settings, input=input_, bias_flops=not no_bias_flops, dtype=dtype,
-                             batch=batch, max_nodes=max_nodes, **flop_options())
+                             batch=batch, max_nodes=max_nodes, **flop_options(),
+                             allow_unknown=allow_unknown())
         fig = compare_figure(nets, units)
     elif len(networks) != 1:
         raise ArchcostError(f"plot draws one network's layers, got {len(networks)} networks",
@@ -430,6 +450,53 @@ def devices(fmt, output, force, devices_file):
     from .render.timing import render_devices
 
     write_output(render_devices(fmt, devices_file), output, force)
+
+
+def graph_options(f):
+    """The options that pick a network's graph (no counting conventions): for export and spec."""
+    return _options(f, [
+        click.option("--input", "input_", metavar="CxHxW", help="Input shape, e.g. 3x160x160 (or 160 for square)."),
+        click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+                     help="Override a spec parameter (repeatable), e.g. --set width=2."),
+        click.option("--max-nodes", default=100_000, show_default=True, type=click.IntRange(min=1),
+                     help="Refuse specs that expand to more layers than this."),
+        allow_unknown_option,
+    ])
+
+
+def graph_from_options(network, input_, settings, max_nodes):
+    from . import build_graph
+    from .spec.loader import parse_setting
+
+    return build_graph(network, input_, dict(parse_setting(s) for s in settings), max_nodes, allow_unknown())
+
+
+@cli.command("export")
+@click.argument("network")
+@graph_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .onnx file to write.")
+@click.option("--weights", default="zeros", show_default=True, type=click.Choice(["zeros", "none"]),
+              help="zeros: zero-filled initializers; none: weights as graph inputs (a small file).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def export(network, input_, settings, max_nodes, output, weights, force):
+    """NETWORK as an ONNX graph (opset 17; pip install 'archcost[onnx]'), e.g. to open in Netron."""
+    from .frontends.onnx_export import export_model, write_onnx
+
+    model = export_model(graph_from_options(network, input_, settings, max_nodes), weights)
+    write_output(write_onnx(model), output, force)
+    click.echo(f"wrote {output}: {len(model.graph.node)} ONNX nodes, opset 17, weights {weights}", err=True)
+
+
+@cli.command("spec")
+@click.argument("network")
+@graph_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def spec(network, input_, settings, max_nodes, output, force):
+    """A readable YAML spec of NETWORK (an .onnx file, or any network), one row per layer."""
+    from .frontends.spec_export import spec_yaml
+
+    write_output(spec_yaml(graph_from_options(network, input_, settings, max_nodes), network), output, force)
 
 
 def main(argv=None):

@@ -30,6 +30,14 @@ def conv_weights_per_output(a, c_in):
     return per_group * a["kernel"][0] * a["kernel"][1]
 
 
+def need_groups(a, c_in) -> None:
+    """The groups must divide the input channels and the filters (conv and transposed conv)."""
+    g = a["groups"]
+    if int(c_in) % g or a["out"] % g:
+        raise ArchcostError(f"groups {g} must divide both the input channels {int(c_in)} and the filters {a['out']}",
+                            "change 'groups' or the channel counts")
+
+
 def _table(name, v):
     """[[0, 1, 2], [1, 2, 3], ...] -> a tuple of tuples: for each filter, the input maps it reads."""
     fix = "write one list of input map indexes per filter, e.g. table: [[0, 1, 2], [1, 2, 3]]"
@@ -80,10 +88,7 @@ class Conv(Op):
         (x,) = ins
         need_rank(self.name, x, 3)
         c, h, w = x
-        g = a["groups"]
-        if int(c) % g or a["out"] % g:
-            raise ArchcostError(f"groups {g} must divide both the input channels {int(c)} and the filters {a['out']}",
-                                "change 'groups' or the channel counts")
+        need_groups(a, c)
         for j, maps in enumerate(a["table"] or ()):
             if max(maps) >= int(c):
                 raise ArchcostError(f"filter {j} of the connection table reads input map {max(maps)}, "
