@@ -26,7 +26,7 @@ def test_rows_leave_out_defaults_and_inputs_that_follow():
     assert text[at + 1:at + 7] == [
         "- {name: inception_3a.5x5_reduce.relu, op: relu, call: module}",   # the spec sets call explicitly
         "- {name: inception_3a.5x5, op: conv, out: 32, kernel: 5, pad: 2}",
-        "- {name: inception_3a.5x5.relu, op: relu}",
+        "- {name: inception_3a.5x5.relu, op: relu, call: module}",
         "- {name: inception_3a.pool, op: maxpool, kernel: 3, stride: 1, pad: 1, ceil_mode: true, input: pool2}",
         "- {name: inception_3a.pool_proj, op: conv, out: 32, kernel: 1}",
-        "- {name: inception_3a.pool_proj.relu, op: relu}"]
+        "- {name: inception_3a.pool_proj.relu, op: relu, call: module}"]
