@@ -77,11 +77,11 @@ def network_options(f):
         convention_option,
         count_option,
         click.option("--dtype", default="float32", show_default=True,
-                     type=click.Choice(["float32", "float16", "bfloat16", "int8", "float64"]),
+                     type=click.Choice(["float32", "float16", "bfloat16", "int8", "float64", "fp32", "fp16", "bf16"]),
                      help="Bytes per element for memory."),
         click.option("--batch", default=1, show_default=True, type=click.IntRange(min=1),
                      help="Batch size: memory and FLOPs scale, parameters do not."),
-        click.option("--max-nodes", default=1_000_000, show_default=True, type=click.IntRange(min=1),
+        click.option("--max-nodes", default=100_000, show_default=True, type=click.IntRange(min=1),
                      help="Refuse specs that expand to more layers than this."),
     ])
 
@@ -122,13 +122,26 @@ def units_option(f):
                         help="Memory unit, 1024-based as the lecture's KB (MB = 1024 KB).")(f)
 
 
+def allow_unknown_option(f):
+    """--allow-unknown: an ONNX file's ops archcost does not understand count as 0 (each one a warning)."""
+    def remember(ctx, param, value):
+        ctx.meta["allow_unknown"] = value
+    return click.option("--allow-unknown", is_flag=True, expose_value=False, callback=remember,
+                        help="ONNX input: count ops archcost does not understand as 0 (each one warned).")(f)
+
+
+def allow_unknown() -> bool:
+    return click.get_current_context().meta.get("allow_unknown", False)
+
+
 def analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes):
     from . import analyze
     from .spec.loader import parse_setting
 
     parsed = dict(parse_setting(s) for s in settings)
     return analyze(network, input=input_, settings=parsed, bias_flops=not no_bias_flops,
-                   dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options())
+                   dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options(),
+                   allow_unknown=allow_unknown())
 
 
 def print_warnings(report) -> None:
@@ -143,6 +156,7 @@ def cli():
 
 
 @cli.command()
+@allow_unknown_option
 @click.argument("network")
 @network_options
 @output_options
@@ -173,21 +187,23 @@ def list_(family, fmt, output, force):
 @cli.command()
 @click.argument("names", nargs=-1)
 def ops(names):
-    """The registered ops and what each computes; with NAMES, each op's attributes, defaults and rules."""
+    """The registered ops and what each computes; NAMES: their attributes, defaults, layouts and rules."""
     from .render.ops import render_ops
 
     write_output(render_ops(names), None, False)
 
 
 @cli.command()
+@allow_unknown_option
 @click.argument("network")
 @click.argument("layers", nargs=-1)
 @network_options
 @output_options
 @units_option
+@click.option("--train", is_flag=True, help="Also what each layer saves for backward and why, and its backward FLOPs.")
 @click.option("--lang", default="en", show_default=True, help="The text's language: en, ko.")
 def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units,
-            lang):
+            train, lang):
     """The worked arithmetic of LAYERS of NETWORK (all layers when none is named), step by step."""
     from .render.explain import render_explain
 
@@ -195,7 +211,7 @@ def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_
 
     tr = catalog(lang)
     report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
-    text = render_explain(report, layers, fmt, units)
+    text = render_explain(report, layers, fmt, units, train)
     write_output(tr.worked(text) if fmt == "text" else text, output, force)
 
 
@@ -303,6 +319,7 @@ def grade(ctx, key, answers, fmt, output, force, lang, summary, roster, gradeboo
 
 
 @cli.command()
+@allow_unknown_option
 @click.argument("networks", nargs=-1, required=True)
 @network_options
 @output_options
@@ -315,19 +332,24 @@ def grade(ctx, key, answers, fmt, output, force, lang, summary, roster, gradeboo
               type=click.Choice(["all", "features", "classifier"]),
               help="classifier: the layers after the last output larger than 1x1; features: the rest.")
 @click.option("--stages/--no-stages", default=True, show_default=True, help="Also compare stage by stage.")
+@click.option("--memory", "memory_mode", type=click.Choice(["train", "inference"]),
+              help="Also the memory to train (weights, gradients, optimizer state, saved activations) or infer.")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["sgd", "momentum", "adam", "adamw"]))
 def compare(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, units,
-            until, reach, part_name, stages):
+            until, reach, part_name, stages, memory_mode, optimizer):
     """Budgets of NETWORKS side by side (vgg16 googlenet, vgg16@3x160x160 ...), with ratios against the first.
 
     Options for one network take a NET: prefix (--set resnet50:classes=10, --until googlenet:pool2)."""
     from .render.compare import load_networks, render_compare
 
     nets = load_networks(networks, settings, until, reach, part_name, input=input_, bias_flops=not no_bias_flops,
-                         dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options())
-    write_output(render_compare(nets, fmt, units, stages), output, force)
+                         dtype=dtype, batch=batch, max_nodes=max_nodes, **flop_options(),
+                         allow_unknown=allow_unknown())
+    write_output(render_compare(nets, fmt, units, stages, memory_mode, optimizer), output, force)
 
 
 @cli.command()
+@allow_unknown_option
 @click.argument("network")
 @network_options
 @output_options
@@ -367,6 +389,7 @@ def sweep(network, varies, input_, settings, no_bias_flops, dtype, batch, max_no
 
 
 @cli.command()
+@allow_unknown_option
 @click.argument("networks", nargs=-1, required=True)
 @network_options
 @units_option
@@ -383,7 +406,8 @@ def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, uni
         from .render.compare import load_networks
 
         nets = load_networks(networks, settings, input=input_, bias_flops=not no_bias_flops, dtype=dtype,
-                             batch=batch, max_nodes=max_nodes, **flop_options())
+                             batch=batch, max_nodes=max_nodes, **flop_options(),
+                             allow_unknown=allow_unknown())
         fig = compare_figure(nets, units)
     elif len(networks) != 1:
         raise ArchcostError(f"plot draws one network's layers, got {len(networks)} networks",
@@ -400,7 +424,7 @@ def conventions(fmt):
     """The FLOP counting conventions, op by op: what each tool counts, with its version and function."""
     from .render.reconcile import render_conventions
 
-    click.echo(render_conventions(fmt), nl=False)
+    write_output(render_conventions(fmt), None, False)
 
 
 @cli.command()
@@ -417,6 +441,106 @@ def reconcile(network, input_, settings, fmt, output, force):
     from .spec.loader import parse_setting
 
     write_output(render_reconcile(run(network, input_, dict(parse_setting(s) for s in settings)), fmt), output, force)
+
+
+@cli.command()
+@click.argument("network")
+@network_options
+@output_options
+@click.option("--mode", default="train", show_default=True, type=click.Choice(["train", "inference"]),
+              help="train: weights, gradients, optimizer state, saved activations; inference: peak by liveness.")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["sgd", "momentum", "adam", "adamw"]))
+@click.option("--device", help="Compare with this device's memory (archcost devices).")
+@click.option("--fit", is_flag=True, help="With --device: the largest batch that trains and infers in its memory.")
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False), help="A devices file of your own.")
+@click.option("--units", default="MB", show_default=True, type=click.Choice(["KB", "MB", "GB"]),
+              help="Memory unit (1024-based).")
+@click.option("--scope", default="block", show_default=True, type=click.Choice(["block", "modules", "dataflow"]),
+              help="Inference liveness: what holds a tensor past its last reader (README: Will it fit?).")
+def memory(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, mode, optimizer,
+           device, fit, devices_file, units, scope):
+    """Training memory (--mode train) or the inference peak by liveness of NETWORK, per layer and in total."""
+    from .render.memory import render_memory
+
+    if fit and not device:
+        raise ArchcostError("--fit needs a device", "add e.g. --device a100-40gb (archcost devices lists them)")
+    report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
+    write_output(render_memory(report, mode, optimizer, fmt=fmt, units=units, device=device, fit=fit,
+                               devices=devices_file, scope=scope), output, force)
+
+
+@cli.command("time")
+@click.argument("network")
+@network_options
+@output_options
+@click.option("--device", required=True, help="A device of 'archcost devices' (e.g. a100-40gb).")
+@click.option("--train", is_flag=True, help="Also the backward pass and the optimizer step (a training step).")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(["sgd", "momentum", "adam", "adamw"]))
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False), help="A devices file of your own.")
+def time_(network, input_, settings, no_bias_flops, dtype, batch, max_nodes, fmt, output, force, device, train,
+          optimizer, devices_file):
+    """Roofline time of NETWORK on a device, per layer: max(FLOPs / peak, bytes / bandwidth) and which bound."""
+    from .render.timing import render_time
+
+    report = analyze_from_options(network, input_, settings, no_bias_flops, dtype, batch, max_nodes)
+    write_output(render_time(report, device, train, optimizer, fmt, devices_file), output, force)
+
+
+@cli.command()
+@output_options
+@click.option("--devices", "devices_file", type=click.Path(dir_okay=False), help="A devices file of your own.")
+def devices(fmt, output, force, devices_file):
+    """The devices archcost knows (memory, bandwidth, peak FLOP/s per dtype, datasheet); add yours with --devices."""
+    from .render.timing import render_devices
+
+    write_output(render_devices(fmt, devices_file), output, force)
+
+
+def graph_options(f):
+    """The options that pick a network's graph (no counting conventions): for export and spec."""
+    return _options(f, [
+        click.option("--input", "input_", metavar="CxHxW", help="Input shape, e.g. 3x160x160 (or 160 for square)."),
+        click.option("--set", "settings", multiple=True, metavar="NAME=VALUE",
+                     help="Override a spec parameter (repeatable), e.g. --set width=2."),
+        click.option("--max-nodes", default=100_000, show_default=True, type=click.IntRange(min=1),
+                     help="Refuse specs that expand to more layers than this."),
+        allow_unknown_option,
+    ])
+
+
+def graph_from_options(network, input_, settings, max_nodes):
+    from . import build_graph
+    from .spec.loader import parse_setting
+
+    return build_graph(network, input_, dict(parse_setting(s) for s in settings), max_nodes, allow_unknown())
+
+
+@cli.command("export")
+@click.argument("network")
+@graph_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="The .onnx file to write.")
+@click.option("--weights", default="zeros", show_default=True, type=click.Choice(["zeros", "none"]),
+              help="zeros: zero-filled initializers; none: weights as graph inputs (a small file).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def export(network, input_, settings, max_nodes, output, weights, force):
+    """NETWORK as an ONNX graph (opset 17; pip install 'archcost[onnx]'), e.g. to open in Netron."""
+    from .frontends.onnx_export import export_model, write_onnx
+
+    model = export_model(graph_from_options(network, input_, settings, max_nodes), weights)
+    write_output(write_onnx(model), output, force)
+    click.echo(f"wrote {output}: {len(model.graph.node)} ONNX nodes, opset 17, weights {weights}", err=True)
+
+
+@cli.command("spec")
+@click.argument("network")
+@graph_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+def spec(network, input_, settings, max_nodes, output, force):
+    """A readable YAML spec of NETWORK (an .onnx file, or any network), one row per layer."""
+    from .frontends.spec_export import spec_yaml
+
+    write_output(spec_yaml(graph_from_options(network, input_, settings, max_nodes), network), output, force)
 
 
 @cli.command()

@@ -14,6 +14,7 @@ from .ops.base import show_big
 
 MAX_BATCH = 2**32   # with at most 2**64 elements per tensor, every count stays exact and finite
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
+DTYPE_ALIASES = {"fp32": "float32", "fp16": "float16", "half": "float16", "bf16": "bfloat16", "fp64": "float64"}
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Conventions:
     count: str = "macs"          # macs, or flops: 2 per multiply-add
 
     def __post_init__(self):
+        object.__setattr__(self, "dtype", DTYPE_ALIASES.get(self.dtype, self.dtype))   # --dtype bf16
         if self.dtype not in DTYPE_BYTES:
             raise ArchcostError(f"unknown dtype '{self.dtype}'", f"use one of {', '.join(DTYPE_BYTES)}")
         if isinstance(self.batch, bool) or not isinstance(self.batch, int) or not 1 <= self.batch <= MAX_BATCH:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import warnings
 from functools import lru_cache
 
 from .errors import ArchcostError
@@ -28,6 +29,7 @@ MAX_EXPR_CHARS = 1000
 MAX_POW_EXPONENT = 64
 MAX_INT_BITS = 4096
 MAX_LENGTH = 10_000   # items of a string or (nested) list: parameters can double one another
+MAX_DEPTH = 100       # lists within lists
 
 
 def make_divisible(value, divisor=8, min_value=None):
@@ -80,7 +82,9 @@ def _parse(text: str) -> ast.expr:
         raise ArchcostError(f"expression is {len(text)} characters long",
                             f"keep expressions under {MAX_EXPR_CHARS} characters")
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        with warnings.catch_warnings():   # '8if 1 else 4': Python warns on stderr; a spec gets an error
+            warnings.simplefilter("error", SyntaxWarning)
+            return ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
         raise ArchcostError(f"expression {text!r} is not valid arithmetic ({exc.msg})",
                             f"write plain arithmetic: {_ALLOWED}") from None
@@ -107,32 +111,56 @@ def evaluate(text: str, scope: dict):
 
 
 def _check_size(value, text):
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Bad(f"expression {text!r} gives {value}, a number too large for a float (or not a number)",
+                   "use realistic sizes")
     if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
         raise _Bad(f"expression {text!r} gives a number with more than {MAX_INT_BITS} bits",
                    "use realistic sizes")
-    if isinstance(value, (str, list)) and _items(value) > MAX_LENGTH:
-        raise _Bad(f"expression {text!r} gives a {type(value).__name__} of more than {MAX_LENGTH:,} items",
-                   f"keep strings and lists under {MAX_LENGTH:,} items")
+    if isinstance(value, (str, list)):
+        items, depth = _measure(value)
+        if items > MAX_LENGTH:
+            raise _Bad(f"expression {text!r} gives a {type(value).__name__} of more than {MAX_LENGTH:,} items",
+                       f"keep strings and lists under {MAX_LENGTH:,} items")
+        if depth > MAX_DEPTH:   # every reader after this one (JSON, messages) would recurse that deep
+            raise _Bad(f"expression {text!r} gives lists nested more than {MAX_DEPTH} deep",
+                       "flatten the lists")
     return value
 
 
-def _items(value) -> int:
-    """Characters, numbers and lists in ``value``, nested lists included; counting stops past
-    MAX_LENGTH (a list can hold one list twice: '[a, a]' doubles with every parameter)."""
-    total, stack = 0, [value]
-    while stack and total <= MAX_LENGTH:
-        v = stack.pop()
-        total += len(v) if isinstance(v, str) else 1
-        if isinstance(v, list):
-            stack.extend(v)
-    return total
+_SIZES: dict[int, tuple] = {}   # id(list) -> (the list, its items, its depth): sized once, not per use
+
+
+def _measure(value) -> tuple[int, int]:
+    """(items, depth) of ``value``: characters, numbers and lists, nested lists included, counting
+    stopping past MAX_LENGTH (a list can hold one list twice: '[a, a]' doubles with every
+    parameter); and how deep lists nest ('[p]' over a chain of parameters nests one more each).
+    A list's measure is remembered, so the thousand copies of a repeated layer that use one list
+    measure it once."""
+    if isinstance(value, str):
+        return len(value), 0
+    if not isinstance(value, list):
+        return 1, 0
+    known = _SIZES.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1], known[2]
+    total, depth = 1, 1
+    for v in value:
+        items, inner = _measure(v)
+        total, depth = total + items, max(depth, inner + 1)
+        if total > MAX_LENGTH or depth > MAX_DEPTH:
+            break
+    if len(_SIZES) > 100_000:
+        _SIZES.clear()
+    _SIZES[id(value)] = (value, total, depth)
+    return total, depth
 
 
 def _eval(node, scope, text):
     ev = lambda n: _eval(n, scope, text)  # noqa: E731
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (int, float, str, bool)) or node.value is None:
-            return node.value
+            return _check_size(node.value, text)
     elif isinstance(node, ast.Name):
         if node.id in scope:
             return scope[node.id]

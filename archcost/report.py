@@ -73,13 +73,15 @@ class Layer(NamedTuple):
     folded: tuple = ()
     layout: str = ""          # the output's axes: CHW, HWC (channels last), LD (tokens x dim), N
     input_layout: str = ""    # the first input's
+    memory_bytes: int = 0       # exact; memory_kb = memory_bytes / 1024 is a float for JSON's sake
 
     def folding(self, others) -> "Layer":
         """This layer's row with the in-place layers that follow it folded in: their costs added."""
         return Layer(self.name, self.op, self.kind, self.inputs, self.input_shapes, self.output_shape,
                      self.memory_kb + sum(x.memory_kb for x in others), self.params + sum(x.params for x in others),
                      self.flops + sum(x.flops for x in others), self.attrs, self.cells, self.inplace, self.line,
-                     self.file, self.folded + tuple(x.name for x in others), self.layout, self.input_layout)
+                     self.file, self.folded + tuple(x.name for x in others), self.layout, self.input_layout,
+                     self.memory_bytes + sum(x.memory_bytes for x in others))
 
     @property
     def input_shape(self) -> tuple:
@@ -89,7 +91,7 @@ class Layer(NamedTuple):
         d = {"name": self.name, "op": self.op, "inputs": list(self.inputs),
              "input_shape": list(self.input_shape), "input_shapes": [list(s) for s in self.input_shapes],
              "output_shape": list(self.output_shape), "memory_kb": self.memory_kb,
-             "params": self.params, "flops": self.flops}
+             "memory_bytes": self.memory_bytes, "params": self.params, "flops": self.flops}
         if self.folded:
             d["folded"] = list(self.folded)
         if self.layout:
@@ -105,13 +107,16 @@ class Totals:
     memory_kb: float
     params: int
     flops: int
+    memory_bytes: int = 0
 
     def to_dict(self) -> dict:
-        return {"memory_kb": self.memory_kb, "params": self.params, "flops": self.flops}
+        return {"memory_kb": self.memory_kb, "memory_bytes": self.memory_bytes, "params": self.params,
+                "flops": self.flops}
 
 
 def totals_of(layers) -> Totals:
-    return Totals(sum(x.memory_kb for x in layers), sum(x.params for x in layers), sum(x.flops for x in layers))
+    nbytes = sum(x.memory_bytes for x in layers)
+    return Totals(nbytes / 1024, sum(x.params for x in layers), sum(x.flops for x in layers), nbytes)
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,58 @@ class Report:
     def to_json(self, all: bool = False, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(all), indent=indent)
 
+    # ---- budgets as engineers ask them (README "Will it fit?"): passes/training.py, liveness.py, roofline.py
+    def training_memory(self, optimizer: str = "adam", dtype: str | None = None, batch: int | None = None):
+        """Bytes of a training step: weights, gradients, optimizer state, saved activations, peak.
+
+        >>> import archcost
+        >>> m = archcost.analyze("resnet18", batch=2).training_memory(optimizer="sgd")
+        >>> m.activations + m.buffers      # PyTorch 2.13 (saved_tensors_hooks): 44,436,480
+        44436480
+        >>> archcost.analyze("resnet50").training_memory("adamw", "bf16", batch=64).peak
+        3188241920
+        """
+        from .passes.training import training_memory
+        return training_memory(self, optimizer, dtype, batch)
+
+    def inference_peak(self, dtype: str | None = None, batch: int | None = None, scope: str = "block"):
+        """The most activation memory alive at once in a forward pass, where, and what is live.
+
+        >>> import archcost
+        >>> p = archcost.analyze("resnet50").inference_peak()
+        >>> p.peak, p.layer                # PyTorch 2.13 eager: 11,038,720 bytes
+        (11038720, 'layer1.0.downsample.1')
+        """
+        from .passes.liveness import inference_peak
+        return inference_peak(self, dtype, batch, scope)
+
+    def time(self, device, dtype: str | None = None, batch: int | None = None, train: bool = False,
+             optimizer: str = "adam", devices=None):
+        """Roofline time per layer on ``device`` (a key of ``archcost devices``), forward and backward.
+
+        >>> import archcost
+        >>> t = archcost.analyze("resnet50").time("a100-40gb", "bf16", batch=64, train=True)
+        >>> round(t.inference * 1000, 2), round(t.train_step * 1000, 2)     # milliseconds
+        (7.24, 18.55)
+        """
+        from .passes.roofline import roofline
+        return roofline(self, device, dtype, batch, train, optimizer, devices)
+
+    def largest_batch(self, device, mode: str = "train", optimizer: str = "adam", dtype: str | None = None,
+                      devices=None) -> int:
+        """The largest batch that trains (``mode="train"``) or infers in ``device``'s memory.
+
+        >>> import archcost
+        >>> archcost.analyze("resnet50").largest_batch("a100-40gb", dtype="bf16", optimizer="adamw")
+        964
+        """
+        from .devices import find_device
+        from .passes.training import largest_batch
+        capacity = find_device(device, devices).memory_bytes
+        if mode == "train":
+            return largest_batch(lambda b: self.training_memory(optimizer, dtype, b).peak, capacity)
+        return largest_batch(lambda b: self.inference_peak(dtype, b).total, capacity)
+
 
 def fold(layers) -> tuple:
     """Fold each in-place layer into the row of the layer it follows (the lecture's table).
@@ -203,7 +260,8 @@ def build_report(g: nx.DiGraph, conv: Conventions) -> Report:
         first = d["inputs"][0] if d["inputs"] else None
         layers.append(Layer(name, d["op"], op.kind, d["inputs"], d["input_shapes"], d["shape"], d["memory_kb"],
                             d["params"], d["flops"], a, cells[id(a)], op.inplace, d.get("line"), d.get("file"), (),
-                            d.get("layout", ""), g.nodes[first].get("layout", "") if first else ""))
+                            d.get("layout", ""), g.nodes[first].get("layout", "") if first else "",
+                            memory_bytes=d["memory_bytes"]))
     meta = g.graph
     return Report(network=meta["name"], title=meta.get("title", meta["name"]), source=meta.get("source", ""),
                   family=meta.get("family", meta["name"]), file=meta.get("file"), input=tuple(input_shape),

@@ -18,6 +18,8 @@ reference the fast path is tested against.
 from __future__ import annotations
 
 import itertools
+import math
+import re
 import operator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,9 +29,10 @@ import numpy as np
 
 from .conventions import Conventions
 from .errors import ArchcostError
+from .ops.base import show_big
 
 RESOLUTION = "resolution"
-MAX_VARIANTS = 100_000
+MAX_VARIANTS = 10_000   # ResNet-50: 10,000 variants in a few seconds (benchmarks/run.py)
 
 
 class Divergent(Exception):
@@ -102,27 +105,45 @@ class Variant:
     depth: int
 
 
-def _number(text: str):
-    """'2' -> 2, '1.5' -> Fraction(3, 2) (exact steps), anything else -> a YAML scalar."""
-    try:
-        return int(text)
-    except ValueError:
-        try:
-            return Fraction(text)
+def _number(text: str, option: str):
+    """'2' -> 2, '1.5' -> Fraction(3, 2) (exact steps), '1/3' -> Fraction(1, 3); anything else as
+    --set reads it (the spec's YAML rules: a word, a [list], true; a bad date is an error)."""
+    from .spec.yamlread import parse_value
+
+    value = parse_value(text, option)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ArchcostError(f"{option}: {text!r} is not a finite number", "write e.g. --vary width=1.0:2.0:0.25")
+        return Fraction(repr(value))
+    if isinstance(value, str) and re.fullmatch(r"[-+]?[\d.]+(?:/\d+|[eE][-+]?\d{1,3})?", value.strip()):
+        try:   # '1/3' and '1e3' (YAML 1.1 reads a float only with a dot), exactly
+            return Fraction(value)
+        except ZeroDivisionError:
+            raise ArchcostError(f"{option}: {text!r} divides by zero", "write a fraction such as 1/3") from None
         except ValueError:
-            import yaml
-            try:
-                return yaml.safe_load(text)
-            except yaml.YAMLError:
-                raise ArchcostError(f"--vary value {text!r} is not a number, word or [list]",
-                                    "write e.g. --vary layers=[2,2,2,2],[3,4,6,3]") from None
+            pass
+    return value
+
+
+def _check_sides(values) -> list[int]:
+    """The sides, read as --input reads one (from text: '010' is 10), refusing any that --input
+    would refuse ('227.5', '0x10', 'true', or such a parsed value): one check for both."""
+    from .spec.loader import input_side
+
+    sides = [input_side(v) for v in values]
+    for v, side in zip(values, sides):
+        if side is None:
+            raise ArchcostError(f"--vary resolution: {v!r} is not an input side",
+                                "write whole numbers of pixels above 0, as --input takes them, "
+                                "e.g. --vary resolution=128:640:32")
+    return sides
 
 
 def _top_level(spec: str) -> list[str]:
     """Split on the commas outside brackets: '[2,2,2,2],[3,4,6,3]' -> two lists."""
     parts, depth, cur = [], 0, ""
     for ch in spec:
-        depth += (ch == "[") - (ch == "]")
+        depth += (ch in "[{") - (ch in "]}")
         if ch == "," and depth == 0:
             parts, cur = parts + [cur], ""
         else:
@@ -140,16 +161,25 @@ def parse_vary(text: str) -> tuple[str, list]:
     if not sep or not name or not spec:
         raise ArchcostError(f"--vary {text!r} is not NAME=LO:HI:STEP or NAME=A,B,C",
                             "write e.g. --vary resolution=128:640:32 or --vary block=basic,bottleneck")
+    option = f"--vary {text!r}"
+    if name == RESOLUTION:   # each value (a range's LO, HI and STEP too) read as --input reads a side
+        read = _check_sides
+    else:
+        read = lambda texts: [_number(p, option) for p in texts]  # noqa: E731
     if ":" in spec:
-        parts = [_number(p) for p in spec.split(":")]
-        if len(parts) != 3 or not all(isinstance(p, (int, Fraction)) for p in parts) or parts[2] <= 0 \
-                or parts[1] < parts[0]:
-            raise ArchcostError(f"--vary {text!r}: a range is LO:HI:STEP with LO <= HI and STEP > 0",
+        parts = read(spec.split(":"))
+        if len(parts) != 3 or not all(isinstance(p, (int, Fraction)) and not isinstance(p, bool) for p in parts) \
+                or parts[2] <= 0 or parts[1] < parts[0]:
+            raise ArchcostError(f"{option}: a range is LO:HI:STEP with LO <= HI and STEP > 0",
                                 "write e.g. --vary resolution=128:640:32")
         lo, hi, step = parts
-        values = [lo + i * step for i in range(int((hi - lo) / step) + 1)]
+        count = (hi - lo) // step + 1    # counted before anything is built
+        if count > MAX_VARIANTS:
+            raise ArchcostError(f"{option} has {show_big(count)} values (more than {MAX_VARIANTS:,})",
+                                "use a larger step")
+        values = [lo + i * step for i in range(count)]
     else:
-        values = [_number(p.strip()) for p in _top_level(spec)]
+        values = read([p.strip() for p in _top_level(spec)])
     values = [int(v) if isinstance(v, Fraction) and v.denominator == 1 else
               float(v) if isinstance(v, Fraction) else v for v in values]
     return name, values
@@ -242,6 +272,8 @@ def sweep(network, varies, settings=None, input=None, conv: Conventions = Conven
     points = grid(varies)
     groups: dict = {}
     for values in points:
+        if RESOLUTION in values and not side_is_param:
+            _check_sides([values[RESOLUTION]])
         fixed = {**(settings or {}), **{k: v for k, v in values.items() if k != RESOLUTION or side_is_param}}
         side = None if side_is_param else values.get(RESOLUTION)
         groups.setdefault(repr(sorted(fixed.items())), (fixed, []))[1].append((side, values))

@@ -89,7 +89,8 @@ def _zoo_examples():
     return found
 
 
-_FILL = {"size": 4, "count": 0, "pair": 3, "pad": 1, "float": 0.5, "bool": True, "str": "", "sizes": (8,), "ints": (0, 1)}
+_FILL = {"size": 4, "count": 0, "pair": 3, "pad": 1, "float": 0.5, "bool": True, "str": "", "sizes": (8,),
+         "ints": (0, 1)}
 
 
 def _synthetic(op_name, op):

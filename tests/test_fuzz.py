@@ -10,6 +10,10 @@ pointed at missing or later layers, blocks that use themselves, huge repeats.
 Sizes are bounded with ``max_nodes``, so a mutation that builds a huge network
 is refused, never computed for minutes.
 
+The grade command is fuzzed the same way: hostile answers CSVs (damaged cells, rows, quotes,
+4,301-digit numbers, forged lines) and damaged keys end in a gradebook row per file with one
+problem line each, or in one error line for the key.
+
 Short run (CI, every ``pytest``): a few dozen examples per test. Long run::
 
     ARCHCOST_FUZZ=long pytest tests/test_fuzz.py
@@ -18,7 +22,9 @@ Short run (CI, every ``pytest``): a few dozen examples per test. Long run::
 from __future__ import annotations
 
 import copy
+import csv
 import glob
+import io
 import json
 import math
 import os
@@ -451,3 +457,87 @@ def test_output_paths_are_written_through_or_one_error_line(kind, command, force
     for folder, _, names in os.walk(tmp):
         assert not [n for n in names if n.startswith(".archcost-")], (folder, names)
     assert (tmp / "afile").read_text() == "x"
+
+
+# ---------------------------------------------------------------- grade: hostile answers and keys
+_GRADE_KEY: dict = {}
+
+
+def _grade_key() -> dict:
+    """The key of the lecture's AlexNet table (memory, params and FLOPs blanked), made once."""
+    if not _GRADE_KEY:
+        from archcost.worksheet import key_json, make_sheets
+        _GRADE_KEY.update(json.loads(key_json(make_sheets("alexnet", groups=("memory", "params", "flops")))))
+    return copy.deepcopy(_GRADE_KEY)
+
+
+ANSWER = st.one_of(st.sampled_from(["784", "784 KB", "23,296", "54,25", "", "9" * 4301, "1e999", "-0", "nan",
+                                    '"', '"784', "1\nerror: forged", "\x1b[2J", "\r", "784;785", "0x10"]),
+                   st.text(max_size=30), st.integers(-10**30, 10**30).map(str))
+
+
+@st.composite
+def answers_csv(draw) -> str:
+    """An answers CSV as a student (or an attacker) might hand it in: the template's rows, some
+    answers replaced, rows dropped or repeated, cells and the header damaged, raw text spliced in."""
+    sheet = _grade_key()["sheets"][0]
+    header = draw(st.sampled_from(["variant,n,cell,question,unit,answer", "variant,cell,answer", "answer",
+                                   "variant;cell;answer", ""]))
+    rows = []
+    for b in sheet["blanks"]:
+        if draw(st.integers(0, 9)) == 0:
+            continue
+        cell = b["cell"] if draw(st.integers(0, 19)) else draw(st.text(max_size=8))
+        variant = sheet["id"] if draw(st.integers(0, 29)) else draw(st.text(max_size=8))
+        answer = str(b["rounded"]) if draw(st.booleans()) else draw(ANSWER)
+        rows.append([variant, str(b["n"]), cell, b["label"], b["unit"], answer])
+    buf = io.StringIO()
+    buf.write(header + "\n")
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    text = buf.getvalue()
+    if draw(st.integers(0, 4)) == 0:   # raw damage: an unclosed quote, a NUL, a cut
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(st.sampled_from(['"', "\0", "", "\n\n", "\ufeff", ",,,,,,"])) + text[at:]
+    return text
+
+
+@st.composite
+def damaged_key(draw) -> str:
+    """key.json with a field set to a hostile value, deleted, or the text cut short."""
+    doc = _grade_key()
+    blank = doc["sheets"][0]["blanks"][draw(st.integers(0, len(doc["sheets"][0]["blanks"]) - 1))]
+    how = draw(st.sampled_from(["field", "delete", "sheet", "cut", "none"]))
+    if how == "field":
+        blank[draw(st.sampled_from(sorted(blank)))] = draw(NASTY)
+    elif how == "delete":
+        del blank[draw(st.sampled_from(sorted(blank)))]
+    elif how == "sheet":
+        doc["sheets"][0][draw(st.sampled_from(["id", "blanks"]))] = draw(NASTY)
+    text = json.dumps(doc, default=str)
+    if how == "cut":
+        text = text[:draw(st.integers(0, len(text)))]
+    return text
+
+
+@FUZZ
+@given(answers=st.lists(answers_csv(), min_size=1, max_size=3), key=st.one_of(st.none(), damaged_key()))
+def test_grade_ends_in_a_gradebook_with_problem_lines_or_one_error(answers, key, tmp_path_factory):
+    """Every answers file gets its gradebook row (problems named one line each, never a forged line);
+    a damaged key is one 'error:' line and nothing else."""
+    folder = tmp_path_factory.mktemp("class")
+    key_path = folder / "key.json"
+    key_path.write_text(key if key is not None else json.dumps(_grade_key()), encoding="utf-8")
+    for i, text in enumerate(answers):
+        (folder / f"s{i}.csv").write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(cli, ["grade", str(key_path), str(folder), "--format", "csv"], catch_exceptions=False)
+    assert res.exit_code in (0, 2), res.output
+    errors = [line for line in res.stderr.splitlines() if line.startswith("error:")]
+    if errors:
+        assert res.exit_code == 2 and res.stdout == "" and res.stderr.count("\n") == 1, res.stderr
+        event("damaged key: one error line")
+        return
+    assert all(line.startswith("problem: ") for line in res.stderr.splitlines()), res.stderr
+    assert (res.exit_code == 2) == bool(res.stderr), res.output
+    book = list(csv.reader(io.StringIO(res.stdout)))
+    assert [row[0] for row in book[1:]] == [str(folder / f"s{i}.csv") for i in range(len(answers))]
+    event("graded with problems" if res.stderr else "graded cleanly")

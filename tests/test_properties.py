@@ -28,12 +28,15 @@ NETWORKS = [name for name, _, _ in zoo.entries()]
 GROW = 32   # the second input size: H + 32, W + 32 (224 -> 256, 299 -> 331, LeNet's 32 -> 64)
 SIZE_FREE = {"globalavgpool", "adaptiveavgpool"}   # their output size is fixed, whatever the input
 PASS_THROUGH = {"act", "norm", "dropout", "reshape"}  # kinds that keep (or flatten) what they read
+# MaxViT's maps must divide by its 7 x 7 windows (torchvision 0.28 refuses 256): its next size is 448
+GROW_INSTEAD = {"maxvit_t": 224}
 
 
 @lru_cache(maxsize=None)
 def analysis(name: str, grow: int = 0, batch: int = 1):
     report = archcost.analyze(name)
     if grow:
+        grow = GROW_INSTEAD.get(name, grow)
         c, h, w = report.input
         report = archcost.analyze(name, input=(c, h + grow, w + grow))
     return archcost.analyze(name, input=report.input, batch=batch) if batch != 1 else report

@@ -41,3 +41,28 @@ def test_worksheet_key_reads_tokens(tmp_path):
     assert (_exact(x, "c_out"), _exact(x, "hw_out")) == (3072, "197 tok")
     y = archcost.analyze("swin_t").layer("features.1.0.attn")   # channels last: 56 x 56 x 96
     assert (_exact(y, "c_out"), _exact(y, "hw_out")) == (96, 56)
+
+
+def test_ops_name_shows_layouts_attributes_and_the_torchvision_part():
+    from archcost.render.ops import render_ops
+    text = render_ops(["window_attention", "layernorm2d"])
+    assert "\ninputs: 1; reads H x W x C (channels last)\n" in text
+    assert "  window      required    window size M or [M_h, M_w]\n" in text
+    assert "\ninputs: 1; reads C x H x W\n" in text
+    assert "torchvision's convention counts: No multiply-adds of weights or matmuls" in text   # layer norm
+    assert render_ops().splitlines()[0].split() == ["adaptiveavgpool", "pool", "average", "pooling", "to", "a",
+                                                    "fixed", "output", "size", "(torch's", "AdaptiveAvgPool2d)"]
+
+
+def test_findings_give_each_family_its_own_reason():
+    from archcost.render.findings import derive
+    # Swin halves its map per stage (torchvision: features.1 at 56, features.7 at 7): memory is early again
+    memory = derive(archcost.analyze("swin_t")).findings[0]
+    assert "the map shrinks stage after stage, so the memory concentrates early" in memory.statement
+    # ConvNeXt's pointwise convs are torchvision nn.Linear layers over channels-last maps (block.3, block.5)
+    flops = derive(archcost.analyze("convnext_tiny")).findings[2]
+    assert not flops.holds and "36 of the fully-connected layers are 1x1 convolutions" in flops.statement
+    # MaxViT's head reads its global pool (classifier.0: 512x7x7 -> 512): its linear 512 x 512 + 512
+    params = derive(archcost.analyze("maxvit_t")).findings[1]
+    assert "classifier.0 averages each 512x7x7 map to 512x1x1, so classifier.3 sees 512 inputs and has " \
+           "262,656 parameters; on the flattened 512x7x7 map it would have 12,845,568" in params.statement

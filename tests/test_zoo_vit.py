@@ -103,7 +103,7 @@ def test_findings_say_which_lecture_findings_hold_for_a_transformer_and_why():
     f = derive(archcost.analyze("vit_b_16"))
     memory, params, flops = f.findings
     assert (memory.holds, params.holds, flops.holds) == (False, True, False)
-    assert "197 tokens x 768 and none downsamples" in memory.statement
+    assert "keep 197 tokens x 768 from the first encoder layer to the last: none downsamples" in memory.statement
     # attention projections 12 x 2,362,368 = 28,348,416 of 86,567,656 parameters
     assert "are fully connected too (32.7%)" in params.statement
     assert "Q K^T and A V, are 715,327,488 multiply-adds" in flops.statement

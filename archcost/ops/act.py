@@ -9,7 +9,7 @@ slope per channel.
 from __future__ import annotations
 
 from ..arith import elements
-from .base import CALL, Attr, SameShape, register
+from .base import Attr, CALL, REGISTRY, SameShape, Saved, register
 
 
 class _Elementwise(SameShape):
@@ -24,6 +24,18 @@ class _Elementwise(SameShape):
     def rules(self, a, bias_flops=True):
         return (("inplace", "Activations (ReLU and the like) and dropout run in place: folded into the row "
                             "before them, with no memory, parameters or FLOPs of their own."),)
+
+    # what its backward reads: "input" or "output", and the derivatives.yaml entry (set per op below)
+    reads: str | None = None
+    why: str = ""
+
+    def saves(self, a, ins, out):
+        if self.reads is None:
+            return None
+        return (Saved(self.reads, elements(out), self.why),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0 if self.reads is not None else None   # element-wise: not multiply-adds, as forward
 
 
 ACTIVATIONS = {
@@ -44,6 +56,24 @@ for _name, _doc in ACTIVATIONS.items():
 register(type("Swish", (_Elementwise,), {"name": "swish", "doc": ACTIVATIONS["silu"]}))
 
 
+# What each activation's backward reads (PyTorch's tools/autograd/derivatives.yaml), and whether it
+# overwrites its input as torchvision builds it (ReLU(inplace=True), ReLU6, Hardswish, SiLU) or writes
+# a new tensor (the squeeze-and-excitation gates' Sigmoid and Hardsigmoid, GELU, Tanh): "inplace"/"".
+TRAINING = {
+    "relu": ("output", "inplace", "relu: threshold_backward(grad, result, 0)"),
+    "relu6": ("input", "inplace", "hardtanh: hardtanh_backward(grad, self, min_val, max_val)"),
+    "leakyrelu": ("input", "inplace", "leaky_relu: leaky_relu_backward(grad, self, negative_slope, false)"),
+    "elu": ("input", "inplace", "elu: elu_backward(grad, alpha, scale, input_scale, false, self)"),
+    "sigmoid": ("output", "", "sigmoid: sigmoid_backward(grad, result)"),
+    "tanh": ("output", "", "tanh: tanh_backward(grad, result)"),
+    "gelu": ("input", "", "gelu: gelu_backward(grad, self, approximate)"),
+    "silu": ("input", "inplace", "silu: silu_backward(grad, self)"),
+    "swish": ("input", "inplace", "silu: silu_backward(grad, self)"),
+    "hardswish": ("input", "inplace", "hardswish: hardswish_backward(grad, self)"),
+    "hardsigmoid": ("input", "", "hardsigmoid: hardsigmoid_backward(grad, self)"),
+}
+
+
 @register
 class PReLU(_Elementwise):
     name = "prelu"
@@ -57,6 +87,13 @@ class PReLU(_Elementwise):
         return super().rules(a, bias_flops) + (("prelu", "PReLU ('+ prelu' in a row's notes) adds one learned "
                                                           "slope per channel (C parameters; 1 when shared)."),)
 
+    aliases = ""
+    reads = "input"
+    why = "prelu: _prelu_kernel_backward(grad, self, weight)"
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return elements(out)   # the slope's gradient: sum of grad x min(0, x), a multiply-add per element
+
 
 @register
 class Dropout(_Elementwise):
@@ -64,6 +101,14 @@ class Dropout(_Elementwise):
     kind = "dropout"
     doc = "identity at inference (drops units with probability p in training)"
     attrs = {"p": Attr("float", 0.5, "drop probability"), "call": CALL}
+
+    # the identity at inference (an alias); in training native_dropout keeps its mask (result1, bool)
+    def saves(self, a, ins, out):
+        return (Saved("mask", elements(out), "native_dropout_backward(grad, result1, scale) reads the mask "
+                      "(derivatives.yaml: native_dropout; bool, 1 byte)", "bool"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0   # the mask's multiplication, not counted, as the forward's
 
 
 @register
@@ -75,3 +120,15 @@ class Softmax(SameShape):
 
     def counts(self, a, ins, out):
         return {"elements": elements(out)}
+
+
+    def saves(self, a, ins, out):
+        return (Saved("output", elements(out), "_softmax_backward_data(grad, result, dim) (derivatives.yaml)"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0
+
+
+for _name, (_reads, _aliases, _why) in TRAINING.items():
+    _cls = type(REGISTRY[_name])
+    _cls.reads, _cls.aliases, _cls.why = _reads, _aliases, _why

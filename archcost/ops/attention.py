@@ -47,47 +47,70 @@ def projection(tokens, d_in, d_out, bias, bias_flops, name):
 def scores_and_values(windows, heads, n, hd):
     """Q K^T and A V: heads x N x N scores per window, each D/h multiply-adds, twice."""
     scores = step(heads * n * n if windows is None else windows * heads * n * n,
-                  "scores (heads x L x L)" if windows is None else "scores (windows x heads x M^2 x M^2)")
+                  "scores (heads x L x L)" if windows is None else "scores (windows x heads x L x L)")
     return step(scores * hd, "Q K^T"), step(scores * hd, "A V"), scores
+
+
+def _sequences(x):
+    """(sequences, L, D) of tokens x dim (one sequence: None) or of windows x tokens x dim."""
+    return (None, x[0], x[1]) if len(x) == 2 else (x[0], x[1], x[2])
 
 
 @register
 class Attention(Op):
     name = "attention"
     kind = "attention"
-    accepts = ("LD",)
-    doc = ("multi-head self-attention over L tokens x D (ViT): Q, K, V projections L x 3D x D, "
-           "Q K^T and A V heads x L x L x D/heads each, output projection L x D x D")
+    accepts = ("LD", "GLD")
+    doc = ("multi-head self-attention over L tokens x D (ViT), or within each of G windows of L tokens "
+           "(MaxViT): Q, K, V projections L x 3D x D, Q K^T and A V heads x L x L x D/heads each, output "
+           "projection L x D x D; rel_pos adds a learned relative position bias table")
     attrs = {
         "heads": Attr("size", doc="attention heads h (D / h features each)"),
         "bias": Attr("bool", True, "biases of the Q, K, V and output projections"),
+        "rel_pos": Attr("count", 0, "window side S of a relative position bias table, (2S - 1)^2 x heads "
+                                    "parameters (MaxViT); 0: none"),
     }
 
     def shape(self, a, ins, warn=lambda m: None):
         (x,) = ins
-        need_rank(self.name, x, 2, "tokens x dim")
-        head_dim(x[1], a["heads"])
+        if len(x) not in (2, 3):
+            need_rank(self.name, x, 2, "tokens x dim (or windows x tokens x dim)")
+        head_dim(x[-1], a["heads"])
+        side = value(a["rel_pos"])
+        if side and value(x[-2]) != side * side:
+            raise ArchcostError(f"a relative position table for {side} x {side} windows needs "
+                                f"{side * side} tokens per window, got {value(x[-2])}",
+                                "make rel_pos the window side")
         return tuple(x)
 
     def params(self, a, ins, out):
-        d = ins[0][1]
+        d = ins[0][-1]
         qkv = 3 * d * d + 3 * d if a["bias"] else 3 * d * d
         proj = d * d + d if a["bias"] else d * d
-        return step(qkv, "Q, K, V projection params") + step(proj, "output projection params")
+        total = step(qkv, "Q, K, V projection params") + step(proj, "output projection params")
+        if a["rel_pos"]:
+            total = total + step((2 * a["rel_pos"] - 1) * (2 * a["rel_pos"] - 1) * a["heads"],
+                                 "relative position bias table")
+        return total
 
     def flops(self, a, ins, out, bias_flops=True):
-        tokens, d = ins[0]
+        windows, tokens, d = _sequences(ins[0])
         hd = head_dim(d, a["heads"])
-        qkv = projection(tokens, d, 3 * d, a["bias"], bias_flops, "Q, K, V (L x 3D x D)")
-        qk, av, _ = scores_and_values(None, a["heads"], tokens, hd)
-        proj = projection(tokens, d, d, a["bias"], bias_flops, "output projection (L x D x D)")
-        return qkv + qk + av + proj
+        every = tokens if windows is None else step(windows * tokens, "tokens (windows x L)")
+        qkv = projection(every, d, 3 * d, a["bias"], bias_flops, "Q, K, V (L x 3D x D)")
+        qk, av, scores = scores_and_values(windows, a["heads"], tokens, hd)
+        proj = projection(every, d, d, a["bias"], bias_flops, "output projection (L x D x D)")
+        total = qkv + qk + av + proj
+        if a["rel_pos"] and bias_flops:   # the relative position bias is added to every score
+            total = total + step(scores, "position bias adds")
+        return total
 
     matmul_flops = weight_flops
 
     def activation_flops(self, a, ins, out):
         """Q K^T and A V alone: the matmuls of two activations (fvcore's count leaves them out)."""
-        qk, av, _ = scores_and_values(None, a["heads"], ins[0][0], head_dim(ins[0][1], a["heads"]))
+        windows, tokens, d = _sequences(ins[0])
+        qk, av, _ = scores_and_values(windows, a["heads"], tokens, head_dim(d, a["heads"]))
         return qk + av
 
     def cells(self, a):
@@ -159,8 +182,8 @@ class WindowAttention(Op):
         if a["v2"]:   # the MLP runs once per forward on the (2M - 1)^2 relative coordinates
             entries = self._table_entries(a)
             hidden = a["cpb_hidden"]
-            total = total + step(entries * hidden * (2 + 1 if bias_flops else 2) + entries * a["heads"] * hidden,
-                                 "position bias MLP")
+            first = entries * hidden * 2 + entries * hidden if bias_flops else entries * hidden * 2   # Linear(2, hidden)
+            total = total + step(first + entries * a["heads"] * hidden, "position bias MLP")
         if bias_flops:   # the relative position bias is added to every score
             total = total + step(scores, "position bias adds")
         return total

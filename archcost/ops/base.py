@@ -26,16 +26,17 @@ import difflib
 import math
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
-from ..arith import ceil_div, floor_div, value
+from ..arith import ceil_div, elements, floor_div, step, value
 from ..errors import ArchcostError
 
 REQUIRED = object()
 # A layout names a tensor's axes, one letter each: C channels, H and W the map, L tokens, D the
-# token width, N a vector. Shapes are plain tuples; the shapes pass records each output's layout.
+# token width, G windows (groups of tokens attending to each other), N a vector. Shapes are plain
+# tuples; the shapes pass records each output's layout.
 LAYOUTS = {"CHW": "C x H x W", "HWC": "H x W x C (channels last)", "LD": "tokens x dim",
-           "DL": "dim x tokens", "N": "a vector"}
+           "DL": "dim x tokens", "N": "a vector", "GLD": "windows x tokens x dim", "LGD": "tokens x windows x dim"}
 
 
 def default_layout(rank: int) -> str:
@@ -242,6 +243,72 @@ class Op:
     def notes(self, a) -> tuple:
         """What the counts use that the table's columns do not show ('groups 32', 'no bias')."""
         return ()
+
+    # ---- training and roofline rules (README "Will it fit?"; passes/training.py, liveness.py, roofline.py)
+    # ``aliases``: does the output share the first input's storage? "view" (always: flatten, a slice),
+    # "inplace" (when nothing reads that input later: in-place ReLU, torchvision's `out += identity`),
+    # "" (a new tensor). None: "inplace" for in-place ops, else "". ``saves`` and ``backward_flops``
+    # have no default: None means "no rule written", which the reports name, never a silent 0.
+    aliases: str | None = None
+
+    @property
+    def storage(self) -> str:
+        """``aliases`` resolved: "view", "inplace" or ""."""
+        return ("inplace" if self.inplace else "") if self.aliases is None else self.aliases
+
+    def saves(self, a, ins, out):
+        """The tensors autograd keeps for this op's backward: a tuple of :class:`Saved` (None: no rule)."""
+        return None
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        """Multiply-adds of the backward pass (the input's gradient only when ``input_grad``; None: no rule)."""
+        return None
+
+    def buffers(self, a, ins, out):
+        """Elements of state that is not a parameter (batch norm's running mean and variance)."""
+        return 0
+
+    def traffic(self, a, ins, out):
+        """Activation elements (per image) read and written by the forward pass, for the roofline; the
+        roofline adds the parameters and buffers, read once per batch. Default: every input read once,
+        the output written once; a view moves nothing."""
+        if self.storage == "view":
+            return 0, 0
+        return sum(elements(s, "input elements") for s in ins), elements(out)
+
+    def scratch(self, a, ins, out):
+        """Tensors the forward allocates besides its output and frees when it returns, even at
+        inference (max pooling's int64 indices): a tuple of :class:`Saved`. Default: none."""
+        return ()
+
+
+class Saved(NamedTuple):
+    """One tensor a layer keeps for backward: which (``input``, ``input1``..., ``output`` or a tensor
+    of its own such as ``indices``), its elements (per image when ``batched``), its dtype (None: the
+    activations' dtype) and why (the derivatives.yaml entry that reads it)."""
+
+    tensor: str
+    elements: Any
+    why: str
+    dtype: str | None = None
+    batched: bool = True
+
+
+def weight_backward(forward_macs, out_elements, bias: bool, input_grad: bool, bias_flops: bool):
+    """Backward multiply-adds of a layer that multiplies by weights (conv, fc): the weights' gradient
+    uses every forward multiply-add once more (grad_out x input), the input's gradient once more
+    (grad_out x weights; not for a layer whose input needs no gradient, like the first conv), and the
+    bias gradient sums grad_out (one add per output element, under the bias-add convention).
+
+    >>> weight_backward(100, 10, True, False, True)
+    110
+    """
+    total = step(forward_macs, "weight gradient")
+    if input_grad:
+        total = total + step(forward_macs, "input gradient")
+    if bias and bias_flops:
+        total = total + step(out_elements, "bias gradient")
+    return total
 
 
 class SameShape(Op):

@@ -35,7 +35,7 @@ and no bias: out x in parameters. FLOPs: 2 per weight, the subtraction
 from __future__ import annotations
 
 from ..arith import elements
-from .base import Attr, Op, bias_rule, register, window_rules
+from .base import Attr, Op, Saved, bias_rule, register, weight_backward, window_rules
 from .pool import _WindowPool
 
 SUBTRACT_AND_SQUARE = 2   # operations per RBF weight: x - w, then a multiply-add
@@ -73,6 +73,15 @@ class Subsample(_WindowPool):
         """macs: the window's multiply-adds by the map's coefficient; bias: one add per output."""
         return {"macs": elements(out) * a["kernel"][0] * a["kernel"][1], "bias": elements(out) if a["bias"] else 0}
 
+    def saves(self, a, ins, out):
+        # a window sum times a coefficient: the coefficient's gradient reads the window sums, the
+        # input's gradient only the coefficient (LeCun et al. 1998; as avg_pool2d, then mul)
+        return (Saved("sums", elements(out), "the coefficient's gradient reads the window sums"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return weight_backward(self.flops(a, ins, out, bias_flops=False), elements(out), a["bias"], input_grad,
+                               bias_flops)
+
 
 @register
 class RBF(Op):
@@ -93,3 +102,9 @@ class RBF(Op):
 
     def cells(self, a):
         return {"filters": a["out"]}
+
+    def saves(self, a, ins, out):
+        return (Saved("input", elements(ins[0], "input elements"), "the weights' gradient reads x - w"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return weight_backward(self.flops(a, ins, out), out[0], False, input_grad, bias_flops)

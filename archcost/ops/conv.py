@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from ..arith import elements, floor_div
 from ..errors import ArchcostError
-from .base import (COERCE, Attr, Op, bias_rule, need_rank, register, show_pair, spatial, window_notes,
-                   window_rules)
+from .base import (Attr, COERCE, Op, Saved, bias_rule, need_rank, register, show_pair, spatial,
+                   weight_backward, window_notes, window_rules)
 
 
 def conv_weights_per_output(a, c_in):
@@ -28,6 +28,14 @@ def conv_weights_per_output(a, c_in):
     g = a["groups"]
     per_group = c_in if g == 1 else floor_div(c_in, g)
     return per_group * a["kernel"][0] * a["kernel"][1]
+
+
+def need_groups(a, c_in) -> None:
+    """The groups must divide the input channels and the filters (conv and transposed conv)."""
+    g = a["groups"]
+    if int(c_in) % g or a["out"] % g:
+        raise ArchcostError(f"groups {g} must divide both the input channels {int(c_in)} and the filters {a['out']}",
+                            "change 'groups' or the channel counts")
 
 
 def _table(name, v):
@@ -80,10 +88,7 @@ class Conv(Op):
         (x,) = ins
         need_rank(self.name, x, 3)
         c, h, w = x
-        g = a["groups"]
-        if int(c) % g or a["out"] % g:
-            raise ArchcostError(f"groups {g} must divide both the input channels {int(c)} and the filters {a['out']}",
-                                "change 'groups' or the channel counts")
+        need_groups(a, c)
         for j, maps in enumerate(a["table"] or ()):
             if max(maps) >= int(c):
                 raise ArchcostError(f"filter {j} of the connection table reads input map {max(maps)}, "
@@ -149,3 +154,13 @@ class Conv(Op):
     def cells(self, a):
         return {"filters": a["out"], "kernel": show_pair(a["kernel"]),
                 "stride": show_pair(a["stride"]), "pad": show_pair(a["pad"])}
+
+    def saves(self, a, ins, out):
+        # derivatives.yaml, convolution: convolution_backward(grad, input, weight, ...) reads the input
+        # (for the weights' gradient) and the weight (a parameter, not an activation)
+        return (Saved("input", elements(ins[0], "input elements"),
+                      "convolution_backward reads it for the weights' gradient (derivatives.yaml: convolution)"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return weight_backward(self.flops(a, ins, out, bias_flops=False), elements(out), a["bias"], input_grad,
+                               bias_flops)

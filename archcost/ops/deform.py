@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from ..arith import elements, step, value
 from ..errors import ArchcostError
-from .base import Attr, register
+from .base import Attr, Saved, register
 from .conv import Conv
 
 BILINEAR_NEIGHBOURS = 4   # multiply-adds per bilinearly sampled value
@@ -110,3 +110,21 @@ class DeformConv(Conv):
         kh, kw = a["kernel"]
         sampling = elements(out[1:], "output positions") * ins[0][0] * kh * kw * BILINEAR_NEIGHBOURS
         return {"macs": offsets["macs"] + main["macs"], "bias": offsets["bias"] + main["bias"], "sampling": sampling}
+
+    def saves(self, a, ins, out):
+        # torchvision.ops.deform_conv2d's backward reads input, offset, mask, weight and bias; the
+        # offset conv (a plain conv) reads the same input
+        field = elements((self.offset_branch(a)["out"],) + tuple(out[1:]), "offset field elements")
+        return (Saved("input", elements(ins[0], "input elements"), "the offset conv and the sampling read it"),
+                Saved("offsets", field, "the sampling's backward reads the offsets (torchvision deform_conv2d)"))
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # both convs' gradients as conv's rule; the sampling's backward spreads each sampled value's
+        # gradient to its 4 neighbours and to its offsets: twice the forward sampling (an estimate)
+        oa = self.offset_branch(a)
+        field = elements((oa["out"],) + tuple(out[1:]), "offset field elements")
+        kh, kw = a["kernel"]
+        sampling = elements(out[1:], "output positions") * ins[0][0] * kh * kw * BILINEAR_NEIGHBOURS
+        return (step(super().backward_flops(oa, ins, (field,), input_grad, bias_flops), "offset conv backward")
+                + step(super().backward_flops(a, ins, out, True, bias_flops), "main conv backward")
+                + step(2 * sampling, "sampling backward"))

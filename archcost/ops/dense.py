@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..arith import elements, prod
-from .base import Attr, Op, bias_rule, register
+from .base import Attr, Op, Saved, bias_rule, register, weight_backward
 
 
 @register
@@ -25,6 +25,12 @@ class Input(Op):
                  "is what you meant")
         return shape
 
+    def saves(self, a, ins, out):
+        return ()
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0
+
 
 @register
 class Flatten(Op):
@@ -39,6 +45,14 @@ class Flatten(Op):
     def rules(self, a, bias_flops=True):
         return (("flatten", "Flatten: C x H x W -> a vector of C x H x W elements (shown as its C out); no "
                             "parameters, no FLOPs; its output counts as memory."),)
+
+    aliases = "view"   # torch's flatten is a view of its input
+
+    def saves(self, a, ins, out):
+        return ()      # derivatives.yaml: view/reshape backward needs the sizes only
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0
 
 
 @register
@@ -80,3 +94,12 @@ class FC(Op):
 
     def cells(self, a):
         return {"filters": a["out"]}
+
+    def saves(self, a, ins, out):
+        # nn.Linear is addmm(bias, input, weight.t()); derivatives.yaml, addmm: mat2's gradient
+        # mm_mat2_backward(grad, mat1, ...) reads the input (mat1); mat1's reads the weight
+        return (Saved("input", elements(ins[0], "input elements"),
+                      "mm_mat2_backward reads it for the weights' gradient (derivatives.yaml: addmm)"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return weight_backward(self.flops(a, ins, out, bias_flops=False), a["out"], a["bias"], input_grad, bias_flops)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..arith import elements, value
+from ..arith import elements, step, value
 from ..errors import ArchcostError
-from .base import Op, register
+from .base import Op, Saved, register
 
 
 def _show(shape):
@@ -33,6 +33,12 @@ class Concat(Op):
         return (("concat", "concat: stacks its inputs' channels (C out = the sum of their C); no parameters, "
                            "no FLOPs; its output counts as memory."),)
 
+    def saves(self, a, ins, out):
+        return ()   # derivatives.yaml, cat: cat_tensors_backward needs the sizes only
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0    # the gradient is sliced back to the inputs
+
 
 @register
 class Add(Op):
@@ -59,6 +65,14 @@ class Add(Op):
         return (("add", "add: the sum of its inputs (named in its notes), same shape out; no parameters; one "
                         "addition per element per extra input (C x H x W for two inputs)."),)
 
+    aliases = "inplace"   # torchvision's `out += identity`: when nothing reads the first input later
+
+    def saves(self, a, ins, out):
+        return ()   # derivatives.yaml, add: self: grad, other: grad * alpha
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0
+
 
 @register
 class Mul(Op):
@@ -82,3 +96,13 @@ class Mul(Op):
 
     def counts(self, a, ins, out):
         return {"elements": self.flops(a, ins, out)}
+
+    def saves(self, a, ins, out):
+        # derivatives.yaml, mul: self's gradient is grad * other, other's is grad * self
+        return (Saved("input", elements(ins[0], "input elements"), "the weights' gradient reads x"),
+                Saved("input1", elements(ins[1], "weights"), "x's gradient reads the weights"))
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # x's gradient: a multiplication per element; the weights' gradient: a multiply-add per element
+        n = elements(out)
+        return step(n, "weights gradient") + (step(n, "input gradient") if input_grad else 0)

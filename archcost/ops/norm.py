@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..arith import elements
-from .base import Attr, SameShape, register
+from ..arith import elements, step
+from .base import Attr, Saved, SameShape, register
 
 
 @register
@@ -37,6 +37,27 @@ class BatchNorm(SameShape):
         """elements: one per element; affine: one more per element when gamma and beta are learned."""
         return {"elements": elements(out), "affine": elements(out) if a["affine"] else 0}
 
+    aliases = ""   # folded in the table, yet torch's batch norm writes a new tensor
+
+    def saves(self, a, ins, out):
+        # derivatives.yaml, native_batch_norm: native_batch_norm_backward(grad, input, weight,
+        # running_mean, running_var, result1, result2, ...): the input, the batch's mean and
+        # 1 / sqrt(var + eps) per channel (float32 under mixed precision); the running statistics
+        # are buffers, counted with the model's state
+        c = ins[0][0]
+        return (Saved("input", elements(ins[0], "input elements"), "x-hat is recomputed from it"),
+                Saved("mean", c, "save_mean (result1), per channel", "float32", False),
+                Saved("invstd", c, "save_invstd (result2), per channel", "float32", False))
+
+    def buffers(self, a, ins, out):
+        return 2 * ins[0][0]   # running mean and running variance
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # gamma's gradient sum(dy x x-hat): a multiply-add per element (beta's sum(dy) is an add,
+        # as a bias); the input's gradient one more per element
+        n = elements(out)
+        return step(n, "gamma gradient") + (step(n, "input gradient") if input_grad else 0)
+
 
 @register
 class LRN(SameShape):
@@ -59,3 +80,12 @@ class LRN(SameShape):
 
     def cells(self, a):
         return {"kernel": a["size"]}
+
+    def saves(self, a, ins, out):
+        # torch's LocalResponseNorm is composite (pow, avg_pool3d, mul, add, pow, div): its backward
+        # reads the input and the denominator (k + alpha/n sum x^2)^beta (an estimate: two tensors)
+        return (Saved("input", elements(ins[0], "input elements"), "the gradient of x / d reads x"),
+                Saved("denominator", elements(out), "the gradient of x / d reads d"))
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return self.flops(a, ins, out) if input_grad else 0

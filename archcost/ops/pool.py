@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from ..arith import elements, value
-from .base import (CALL, Attr, Op, need_rank, register, show_pair, spatial, window_notes,
+from .base import (CALL, Attr, Op, Saved, need_rank, register, show_pair, spatial, window_notes,
                    window_rules)
 
 
@@ -62,11 +62,32 @@ class MaxPool(_WindowPool):
     name = "maxpool"
     doc = "max pooling over K x K windows"
 
+    def saves(self, a, ins, out):
+        # derivatives.yaml, max_pool2d_with_indices: max_pool2d_with_indices_backward(grad, self, ..., result1)
+        return (Saved("input", elements(ins[0], "input elements"), "max_pool2d_with_indices_backward reads self"),
+                Saved("indices", elements(out), "the argmax of each window (result1), int64", "int64"))
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # each output's gradient is added to its window's argmax
+        return elements(out) if input_grad else 0
+
+    def scratch(self, a, ins, out):
+        # torch's max_pool2d calls max_pool2d_with_indices even without autograd, then drops the indices
+        return (Saved("indices", elements(out), "max_pool2d_with_indices makes them even at inference", "int64"),)
+
 
 @register
 class AvgPool(_WindowPool):
     name = "avgpool"
     doc = "average pooling over K x K windows"
+
+    def saves(self, a, ins, out):
+        return (Saved("input", elements(ins[0], "input elements"),
+                      "avg_pool2d_backward(grad, self, ...) reads self (derivatives.yaml: avg_pool2d)"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # each output's gradient is spread over its K x K window: the forward's count again
+        return self.flops(a, ins, out) if input_grad else 0
 
 
 @register
@@ -94,6 +115,12 @@ class GlobalAvgPool(Op):
 
     def cells(self, a):
         return {"kernel": "global"}
+
+    def saves(self, a, ins, out):
+        return ()   # torch computes it as mean(dim=(2, 3)): mean_backward needs the sizes only
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return elements(ins[0], "input elements") if input_grad else 0   # each input gets grad / (H x W)
 
 
 def _adaptive_total(size: int, out: int) -> int:
@@ -135,3 +162,12 @@ class AdaptiveAvgPool(Op):
 
     def cells(self, a):
         return {"kernel": f"adaptive {show_pair(a['size'])}"}
+
+    def saves(self, a, ins, out):
+        if tuple(value(s) for s in a["size"]) == (1, 1):
+            return ()   # torch's adaptive_avg_pool2d to 1 x 1 is mean(dim=(2, 3)): sizes only
+        return (Saved("input", elements(ins[0], "input elements"),
+                      "_adaptive_avg_pool2d_backward(grad, self) reads self (derivatives.yaml)"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return self.flops(a, ins, out) if input_grad else 0

@@ -46,6 +46,12 @@ class ChannelShuffle(Op):
                                 "use a number of groups that divides the channels")
         return tuple(x)
 
+    def saves(self, a, ins, out):
+        return ()   # view, transpose, contiguous (a copy): their backward needs the sizes only
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0
+
 
 @register
 class Slice(Op):
@@ -70,3 +76,11 @@ class Slice(Op):
 
     def cells(self, a):
         return {"filters": f"{a['start']}:{'' if a['end'] is None else a['end']}"}
+
+    aliases = "view"   # torch's chunk and x[:, a:b] are views of the input
+
+    def saves(self, a, ins, out):
+        return ()
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0

@@ -18,7 +18,7 @@ All are data movement or parameter reads: 0 FLOPs; their outputs count as memory
 
 from __future__ import annotations
 
-from ..arith import ceil_div, step, value
+from ..arith import ceil_div, floor_div, step, value
 from ..errors import ArchcostError
 from .base import Attr, Op, need_rank, register
 from .merge import _show
@@ -80,7 +80,9 @@ class Select(Op):
 
     def layout(self, a, layouts, out):
         first = layouts[0] if layouts else ""
-        return first[:a["axis"]] + first[a["axis"] + 1:] if len(first) == len(out) + 1 else super().layout(a, layouts, out)
+        if len(first) != len(out) + 1:
+            return super().layout(a, layouts, out)
+        return first[:a["axis"]] + first[a["axis"] + 1:]
 
 
 @register
@@ -96,3 +98,56 @@ class PatchMerge(Op):
         need_rank(self.name, ins[0], 3, "H x W x C")
         h, w, c = ins[0]
         return (ceil_div(h, 2), ceil_div(w, 2), 4 * c)
+
+
+def _partition_side(a, h, w):
+    """The side P of the square blocks the map is cut into: the window itself, or for a grid the
+    stride between the tokens of a group (H / size), so that each group has size x size tokens."""
+    s = value(a["size"])
+    p = s if not a["grid"] else (value(h) // s if value(h) % s == 0 else 0)
+    if not p or value(h) % p or value(w) % p:
+        raise ArchcostError(f"a {value(h)}x{value(w)} map cannot be cut into {'a grid of ' if a['grid'] else ''}"
+                            f"{s} x {s} {'groups' if a['grid'] else 'windows'}",
+                            f"use an input whose maps divide by {s} (MaxViT: 224, 448, ...)")
+    return p
+
+
+@register
+class Partition(Op):
+    name = "partition"
+    kind = "reshape"
+    accepts = ("CHW",)
+    doc = ("MaxViT's window or grid partition: C x H x W -> (H/P x W/P) x P^2 x C, P the window side "
+           "(block attention) or H / size (grid attention: tokens size apart, size^2 per group); 0 FLOPs")
+    attrs = {"size": Attr("size", doc="tokens per group side (MaxViT's partition_size)"),
+             "grid": Attr("bool", False, "grid partition (dilated, global) instead of windows")}
+
+    def shape(self, a, ins, warn=lambda m: None):
+        need_rank(self.name, ins[0], 3)
+        c, h, w = ins[0]
+        p = _partition_side(a, h, w)
+        return (floor_div(h, p) * floor_div(w, p), p * p, c)
+
+    def layout(self, a, layouts, out):
+        return "LGD" if a["grid"] else "GLD"    # a grid's groups are the first axis only after a transpose
+
+
+@register
+class Departition(Op):
+    name = "departition"
+    kind = "reshape"
+    doc = ("undo a partition: windows x tokens x C back to the C x H x W of the map given as second "
+           "input (read for its shape only); 0 FLOPs")
+    inputs = (2, 2)
+    attrs = Partition.attrs
+
+    def shape(self, a, ins, warn=lambda m: None):
+        x, m = ins
+        need_rank(self.name, m, 3)
+        if len(x) != 3 or value(x[0]) * value(x[1]) != value(m[1]) * value(m[2]) or value(x[2]) != value(m[0]):
+            raise ArchcostError(f"cannot departition {_show(x)} into the map {_show(m)}",
+                                "give the partition's output (swapped back) and the map it was cut from")
+        return tuple(m)
+
+    def layout(self, a, layouts, out):
+        return layouts[1] if len(layouts) > 1 else "CHW"

@@ -41,10 +41,21 @@ def layer_costs(op, a, ins, out, conv: Conventions = Conventions()) -> tuple:
         flops = flops * conv.batch
     if op.inplace:
         return params, flops, 0.0
+    return params, flops, memory_bytes(op, out, conv) / conv.kb
+
+
+def memory_bytes(op, out, conv: Conventions = Conventions()):
+    """A layer's activation memory in bytes, exactly: output elements x bytes per element x batch
+    (0 for an in-place op). KB is this / 1024, a float only where JSON needs one.
+
+    >>> from archcost.ops import get_op
+    >>> memory_bytes(get_op("conv"), (64, 56, 56)), memory_bytes(get_op("conv"), (2**52,), Conventions(dtype="int8"))
+    (802816, 4503599627370496)
+    """
+    if op.inplace:
+        return 0
     memory = elements(out) * conv.bytes_per_element
-    if conv.batch != 1:
-        memory = memory * conv.batch
-    return params, flops, memory / conv.kb
+    return memory * conv.batch if conv.batch != 1 else memory
 
 
 def compute_costs(g: nx.DiGraph, conv: Conventions = Conventions()) -> None:
@@ -55,9 +66,10 @@ def compute_costs(g: nx.DiGraph, conv: Conventions = Conventions()) -> None:
         if costs is None:
             op = get_op(data["op"])
             if op.kind == "io":
-                costs = dict(params=0, flops=0, memory_kb=0.0)
+                costs = dict(params=0, flops=0, memory_kb=0.0, memory_bytes=0)
             else:
-                params, flops, memory = layer_costs(op, data["attrs"], data["input_shapes"], data["shape"], conv)
-                costs = dict(params=int(params), flops=int(flops), memory_kb=float(memory))
+                params, flops, _ = layer_costs(op, data["attrs"], data["input_shapes"], data["shape"], conv)
+                nbytes = int(memory_bytes(op, data["shape"], conv))
+                costs = dict(params=int(params), flops=int(flops), memory_kb=nbytes / conv.kb, memory_bytes=nbytes)
             seen[key] = costs
         data.update(costs)

@@ -55,7 +55,8 @@ def _check_layouts(op, ins: tuple, lays: tuple) -> None:
         if want and lay not in want:
             fix = ("add a permute layer with dims [" + ", ".join(str(lay.index(c)) for c in want[0]) + "] before it"
                    if sorted(lay) == sorted(want[0]) else "add a reshape or permute layer before it")
-            raise ArchcostError(f"op '{op.name}' reads {LAYOUTS[want[0]]}, got {LAYOUTS.get(lay, lay or 'an unnamed layout')} "
+            got = LAYOUTS.get(lay, lay or "an unnamed layout")
+            raise ArchcostError(f"op '{op.name}' reads {LAYOUTS[want[0]]}, got {got} "
                                 f"({'x'.join(map(str, shape))})", fix)
 
 

@@ -73,11 +73,12 @@ def _selection(report, until: list[str], reach: list[str], part_name: str) -> tu
                             "give each network one cut, e.g. --until vgg16:28 --until googlenet:pool2")
     layers = part(report, part_name)
     text = {"all": "whole network", "features": "features", "classifier": "classifier"}[part_name]
+    kept = {id(x) for x in layers}   # 'x in layers' on a tuple would be quadratic in the layer count
     if until:
-        layers = tuple(x for x in until_(report, until[0]) if x in layers)
+        layers = tuple(x for x in until_(report, until[0]) if id(x) in kept)
         text = (f"before the size drops below {until[0]}" if until[0].isdigit() else f"up to {until[0]}")
     elif reach:
-        layers = tuple(x for x in reach_(report, reach[0]) if x in layers)
+        layers = tuple(x for x in reach_(report, reach[0]) if id(x) in kept)
         text = f"up to the first output of {reach[0]} or less"
     if not layers:
         raise ArchcostError(f"{report.network}: the selection ({text}) holds no layer", "choose another cut")
@@ -184,9 +185,16 @@ def describe(nets, units="KB") -> tuple[str, list[str]]:
     return title, notes
 
 
-def render_compare(nets, fmt: str = "text", units: str = "KB", show_stages: bool = True) -> str:
-    """Totals, ranks and (unless ``show_stages`` is false) per-stage budgets, in any format."""
+def render_compare(nets, fmt: str = "text", units: str = "KB", show_stages: bool = True,
+                   memory: str | None = None, optimizer: str = "adam") -> str:
+    """Totals, ranks and (unless ``show_stages`` is false) per-stage budgets, in any format; with
+    ``memory`` ("train" or "inference") also the memory budgets (render/memory.py)."""
     recs = _records(nets)
+    if memory:
+        from .memory import compare_section, memory_budget
+
+        for r, n in zip(recs, nets):   # the first records are the networks' totals, in order
+            r.update({f"{memory}_{k}_bytes": v for k, v in memory_budget(n.report, memory, optimizer).items()})
     if not show_stages:
         recs = [r for r in recs if r["section"] == "total"]
     title, notes = describe(nets, units)
@@ -196,9 +204,12 @@ def render_compare(nets, fmt: str = "text", units: str = "KB", show_stages: bool
                "conventions": nets[0].report.conventions.to_dict(), "units": units, "records": recs}
         return json.dumps(doc, indent=2, default=str) + "\n"
     if fmt == "csv":
-        return emit(CSV_HEADERS, [[r[h] if r[h] is not None else "" for h in CSV_HEADERS] for r in recs], "csv")
+        headers = CSV_HEADERS + ([f"{memory}_{k}_bytes" for k in ("state", "activations", "peak")] if memory else [])
+        return emit(headers, [[r.get(h) if r.get(h) is not None else "" for h in headers] for r in recs], "csv")
     base = nets[0].label
     parts = [emit(*_people(recs, "total", units, base), fmt, title=title)]
+    if memory:
+        parts.append(compare_section(nets, memory, optimizer, "MB" if units == "KB" else units, fmt))
     if len(nets) > 1:
         parts.append(emit(*_ranking(recs, units), fmt, title="ranked on each budget"))
     if show_stages:

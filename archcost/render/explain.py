@@ -101,7 +101,7 @@ def _shape_lines(out) -> list[tuple]:
     return lines
 
 
-def work(layer: Layer, report: Report, units: str = "KB") -> Working:
+def work(layer: Layer, report: Report, units: str = "KB", train: bool = False) -> Working:
     """Run ``layer``'s rules on terms and collect the worked lines.
 
     >>> import archcost
@@ -133,6 +133,12 @@ def work(layer: Layer, report: Report, units: str = "KB") -> Working:
                      + ("; x 2 for FLOPs" if conv.flop_factor != 1 else ""))
     if op.inplace:
         notes.append("in place: it overwrites its input, so it has no memory of its own")
+    if train:   # what it saves for backward, its backward FLOPs (render/memory.py)
+        from .memory import train_working
+        more, more_notes = train_working(layer, report, a, ins, _atoms(out))
+        shown = {(q, w) for q, w, _ in lines}
+        lines += [line for line in more if (line[0], line[1]) not in shown]
+        notes += more_notes
     return Working(layer.name, layer.op, op.doc, tuple(lines), tuple(notes))
 
 
@@ -158,15 +164,18 @@ def explain_layer(report: Report, name: str, units: str = "KB") -> str:
     return _text(work(_find(report, name), report, units))
 
 
-def footer(report: Report, units: str = "KB") -> str:
+def footer(report: Report, units: str = "KB", train: bool = False) -> str:
     c = report.conventions
     flops = c.flops_text()
     batch = f"; memory and FLOPs x batch {c.batch}" if c.batch != 1 else ""
+    saved = ("; saved for backward: elements x bytes (indices int64 8, masks 1, batch norm's per-channel "
+             "vectors float32 4) x batch, each storage counted once, at the first layer that saves it; backward "
+             "FLOPs: multiply-adds" if train else "")
     return (f"FLOPs: {flops}; memory: output elements x {c.bytes_per_element} bytes ({c.dtype}); "
-            f"{units_note(units)}{batch}")
+            f"{units_note(units)}{batch}{saved}")
 
 
-def render_explain(report: Report, names=(), fmt: str = "text", units: str = "KB") -> str:
+def render_explain(report: Report, names=(), fmt: str = "text", units: str = "KB", train: bool = False) -> str:
     """Explain the named layers (all layers when ``names`` is empty) in any report format.
 
     >>> import archcost
@@ -178,14 +187,14 @@ def render_explain(report: Report, names=(), fmt: str = "text", units: str = "KB
     fc8,FLOPs,"1,000 x (4,096 + 1) = 1,000 x 4,097 = 4,097,000",4097000
     """
     layers = [_find(report, n) for n in names] if names else list(report.layers)
-    works = [work(x, report, units) for x in layers]
+    works = [work(x, report, units, train) for x in layers]
     if fmt == "json":
         doc = {"network": report.network, "conventions": report.conventions.to_dict(), "units": units,
                "layers": [w.to_dict() for w in works]}
         return json.dumps(doc, indent=2) + "\n"
     if fmt == "text":
-        return "\n\n".join([describe(report)] + [_text(w) for w in works] + [footer(report, units)]) + "\n"
+        return "\n\n".join([describe(report)] + [_text(w) for w in works] + [footer(report, units, train)]) + "\n"
     rows = [[w.layer, q, t, _plain(v)] for w in works for q, t, v in w.lines]
     rows += [[w.layer, "note", n, ""] for w in works for n in w.notes]
     return emit(HEADERS, rows, fmt, title=describe(report) if fmt != "csv" else None,
-                notes=[footer(report, units)] if fmt != "csv" else ())
+                notes=[footer(report, units, train)] if fmt != "csv" else ())

@@ -88,26 +88,38 @@ def _pct(x) -> str:
     return f"{100 * x:.1f}%"
 
 
-def _conv_prefixes(report):
-    """(k, the layers before the (k+1)-th conv) for k = 1 .. number of convs."""
-    convs = [i for i, x in enumerate(report.layers) if x.kind == "conv"]
-    ends = convs[1:] + [len(report.layers)]
-    return [(k, report.layers[:end]) for k, end in enumerate(ends, 1)]
+def _early_convs(report, total):
+    """(k, n, layers): the fewest first k of the n conv layers whose layers, up to the next conv,
+    hold more than MOST of the memory (all n when none does); None without a conv layer.
+    One pass over a running sum: a prefix per conv summed afresh would be quadratic."""
+    layers = report.layers
+    ends = [i for i, x in enumerate(layers) if x.kind == "conv"][1:] + [len(layers)]
+    if not any(x.kind == "conv" for x in layers):
+        return None
+    running, end, k = 0, 0, 0
+    for k, stop in enumerate(ends, 1):
+        running += sum(x.memory_kb for x in layers[end:stop])
+        end = stop
+        if running > MOST * total.memory_kb:
+            break
+    return k, len(ends), layers[:end]
 
 
-def _memory_finding(report, total, kb):
-    prefixes = _conv_prefixes(report)
-    if not prefixes:
-        return Finding(1, "most of the memory is in the early conv layers", "memory", 0.0, False,
-                       "does not hold: the network has no conv layer")
-    n = len(prefixes)
-    k, layers = next(((k, ls) for k, ls in prefixes if budget(ls).memory_kb > MOST * total.memory_kb), prefixes[-1])
-    share = budget(layers).memory_kb / total.memory_kb
+def _memory_finding(early, total, kb):
+    claim = "most of the memory is in the early conv layers"
+    if not total.memory_kb:
+        return Finding(1, claim, "memory", 0.0, False,
+                       "does not hold: the network has no activation memory (every layer works in place)")
+    if early is None:
+        return Finding(1, claim, "memory", 0.0, False, "does not hold: the network has no conv layer")
+    k, n, layers = early
+    memory = budget(layers).memory_kb
+    share = memory / total.memory_kb
     holds = k <= EARLY * n
     verdict = "holds" if holds else "does not hold"
-    return Finding(1, "most of the memory is in the early conv layers", "memory", share, holds,
+    return Finding(1, claim, "memory", share, holds,
                    f"{verdict}: {_names(layers)} (the first {k} of {n} conv layers and the layers up to the next "
-                   f"conv) hold {_pct(share)} of the activation memory ({kb(budget(layers).memory_kb)} of "
+                   f"conv) hold {_pct(share)} of the activation memory ({kb(memory)} of "
                    f"{kb(total.memory_kb)}); threshold: more than {_pct(MOST)} within the first "
                    f"{_pct(EARLY)} of the conv layers ({k} <= {EARLY * n:g}: {'yes' if holds else 'no'})")
 
@@ -116,7 +128,7 @@ def _global_pool(report):
     """(the last pool that averages a map down to 1x1 before the first fc, that fc), or None."""
     pool = None
     for x in report.layers:
-        if x.kind == "fc":
+        if x.kind == "fc" and (x.op == "fc" or len(x.input_shape) == 1):   # not a linear over tokens or a map
             return (pool, x) if pool else None
         if x.kind == "pool" and side(x) == 1 and len(x.input_shape) == 3 and min(x.input_shape[1:]) > 1:
             pool = x
@@ -129,6 +141,8 @@ def _params_finding(report, total):
     holds = share > MOST
     claim = "nearly all parameters are in the fully-connected layers"
     where = _names(fc) or "no fc layer"
+    if not total.params:
+        return Finding(2, claim, "params", 0.0, False, "does not hold: the network has no parameters")
     text = (f"{'holds' if holds else 'does not hold'}: the fc layers ({where}) hold {_pct(share)} of the "
             f"{total.params:,} parameters; threshold: more than {_pct(MOST)}")
     if not holds:
@@ -139,7 +153,7 @@ def _params_finding(report, total):
             pool, first_fc = gp
             c, h, w = pool.input_shape
             op = get_op(first_fc.op)
-            flat = op.params(first_fc.attrs, [pool.input_shape], first_fc.output_shape)
+            flat = op.params(first_fc.attrs, [(c * h * w,)], first_fc.output_shape)   # fc and linear alike
             text += (f". Why: global average pooling. {pool.name} averages each {shape_text(pool.input_shape)} map "
                      f"to {shape_text(pool.output_shape)}, so {first_fc.name} sees {first_fc.input_shape[0]:,} "
                      f"inputs and has {first_fc.params:,} parameters; on the flattened {c}x{h}x{w} map it "
@@ -151,6 +165,9 @@ def _flops_finding(report, total):
     conv = [x for x in report.layers if x.kind == "conv"]
     share = sum(x.flops for x in conv) / total.flops if total.flops else 0.0
     holds = share > MOST
+    if not total.flops:
+        return Finding(3, "most floating-point operations are in the conv layers", "flops", 0.0, False,
+                       "does not hold: the network does no multiply-add")
     return Finding(3, "most floating-point operations are in the conv layers", "flops", share, holds,
                    f"{'holds' if holds else 'does not hold'}: the {len(conv)} conv layers do {_pct(share)} of the "
                    f"{total.flops:,} multiply-adds; threshold: more than {_pct(MOST)}")
@@ -163,12 +180,11 @@ def derive(report, units: str = "KB") -> Findings:
     shares = []
     for kind in dict.fromkeys(x.kind for x in report.layers):
         shares.append(_share("kind", kind, [x for x in report.layers if x.kind == kind], total))
-    first = _memory_finding(report, total, kb)
-    prefixes = _conv_prefixes(report)
-    if prefixes:
-        k = next((k for k, ls in prefixes if budget(ls).memory_kb > MOST * total.memory_kb), len(prefixes))
-        shares.append(_share("position", f"first {k} conv layers ({_names(prefixes[k - 1][1])})",
-                             prefixes[k - 1][1], total))
+    early = _early_convs(report, total)
+    first = _memory_finding(early, total, kb)
+    if early:
+        k, _, layers = early
+        shares.append(_share("position", f"first {k} conv layers ({_names(layers)})", layers, total))
     conv_stages = [key for key in stages(x for x in report.layers if x.kind == "conv") if key and min(key) > 1]
     if conv_stages:   # the smallest map (larger than 1x1: not SE's pooled vector) a conv works on
         last = [x for x in report.layers if stage_key(x) == conv_stages[-1]]

@@ -1,4 +1,5 @@
-"""`archcost ops`: the registered ops, one line each, or one op in full (attributes, defaults, rules).
+"""`archcost ops`: the registered ops, one line each, or one op in full (attributes, defaults,
+layouts it reads, rules).
 
 >>> print(render_ops(["maxpool"]).splitlines()[0])
 maxpool (pool): max pooling over K x K windows
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from ..errors import ArchcostError
 from ..ops import all_ops, get_op
-from ..ops.base import REQUIRED
+from ..ops.base import LAYOUTS, REQUIRED
 
 # a stand-in for a required attribute, by kind, so an op's rules can be shown at its defaults
 _STAND_IN = {"size": 1, "count": 0, "pair": 1, "pad": 0, "float": 1.0, "bool": False, "str": "x", "sizes": [1]}
@@ -29,6 +30,7 @@ def describe_op(name: str) -> str:
     lo, hi = op.inputs
     lines = [f"{op.name} ({op.kind}): {op.doc}",
              f"inputs: {lo if lo == hi else f'{lo} or more' if hi is None else f'{lo} to {hi}'}"
+             + (f"; reads {' or '.join(LAYOUTS.get(x, x) for x in op.accepts)}" if op.accepts else "; any layout")
              + ("; runs in place (folded into the row before it)" if op.inplace else "")]
     if op.attrs:
         width = max(map(len, op.attrs)) + 2
@@ -41,6 +43,9 @@ def describe_op(name: str) -> str:
         rules = [text for _, text in op.rules(a)]
     except (ArchcostError, KeyError, TypeError, ValueError):   # a user op whose rules need real attributes
         rules = []
+    split = getattr(op, "matmul_flops", None)
+    if split is not None:
+        lines.append(f"torchvision's convention counts: {(split.__doc__ or '').strip().splitlines()[0]}")
     if rules:
         lines.append("rules (at the defaults; archcost explain works them on a layer):")
         lines += [f"  - {r}" for r in rules]

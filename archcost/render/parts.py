@@ -39,8 +39,8 @@ def stage_key(layer) -> tuple:
     """(H, W) of the layer's output in its layout, (L,) for a sequence of L tokens, () for a vector."""
     s, lay = layer.output_shape, getattr(layer, "layout", "")
     if lay and len(lay) == len(s):
-        if "L" in lay:
-            return (s[lay.index("L")],)
+        if "L" in lay:   # tokens, all windows together (MaxViT's 64 x 49 windows: 3136 tokens)
+            return (s[lay.index("L")] * (s[lay.index("G")] if "G" in lay else 1),)
         return (s[lay.index("H")], s[lay.index("W")]) if "H" in lay and "W" in lay else ()
     return tuple(s[1:3]) if len(s) >= 3 else ()
 
@@ -118,11 +118,31 @@ def _through(layers, i: int) -> tuple:
     return layers[:i]
 
 
+def resolution(text, option: str) -> int:
+    """A cut's resolution, read as --input reads a side: a whole number of pixels above 0.
+
+    >>> resolution("28", "--reach")
+    28
+    >>> resolution("1e3", "--reach")
+    Traceback (most recent call last):
+    ...
+    archcost.errors.ArchcostError: --reach '1e3' is not a resolution; write a whole number of pixels, e.g. --reach 28
+    """
+    from ..spec.loader import input_side
+
+    res = input_side(text if isinstance(text, str) else str(text))
+    if res is None:
+        shown = text if len(str(text)) < 40 else f"{str(text)[:12]}... ({len(str(text)):,} characters)"
+        raise ArchcostError(f"{option} {shown!r} is not a resolution",
+                            f"write a whole number of pixels, e.g. {option} 28")
+    return res
+
+
 def until(report, where: str) -> tuple:
     """The layers before the spatial size first drops below ``where`` (a number), or up to and
     including the layer called ``where``."""
     if str(where).isdigit():
-        res = int(where)
+        res = resolution(where, "--until")
         cut = next((i for i, x in enumerate(report.layers) if side(x) < res), len(report.layers))
         return report.layers[:cut]
     return _through(report.layers, _layer_index(report, where))
@@ -130,7 +150,8 @@ def until(report, where: str) -> tuple:
 
 def reach(report, res: int) -> tuple:
     """The layers up to and including the first whose output is ``res`` or smaller."""
-    cut = next((i for i, x in enumerate(report.layers) if side(x) <= int(res)), len(report.layers) - 1)
+    res = resolution(res, "--reach")
+    cut = next((i for i, x in enumerate(report.layers) if side(x) <= res), len(report.layers) - 1)
     return _through(report.layers, cut)
 
 

@@ -23,6 +23,8 @@ from .parts import scale_for
 from .units import memory_in
 
 FORMATS = ("png", "svg", "pdf")
+MAX_PLOT_ROWS = 1_000      # bars a layers plot draws; more is refused with the reason
+MAX_WIDTH_INCHES = 40      # 4,000 pixels at 100 dpi: wider, and a bar per row makes a 75,000-pixel PNG
 KIND_COLORS = {"conv": "#1f77b4", "pool": "#ff7f0e", "fc": "#2ca02c", "norm": "#9467bd", "merge": "#8c564b",
                "reshape": "#7f7f7f", "act": "#e377c2", "dropout": "#bcbd22",
                "attention": "#d62728", "token": "#17becf", "matmul": "#ff9896"}
@@ -85,8 +87,11 @@ def _conventions(c, units) -> str:
 
 def layers_figure(report, units: str = "KB"):
     """Three aligned panels of per-row bars (the table's rows): memory, parameters, FLOPs."""
-    plt = pyplot()
     rows = report.rows()
+    if len(rows) > MAX_PLOT_ROWS:   # a bar each: past this, bars thinner than a pixel and a wait of minutes
+        raise ArchcostError(f"{report.network} has {len(rows):,} table rows; a plot draws at most {MAX_PLOT_ROWS:,}",
+                            "plot a part of it (--set fewer repeats), or read 'archcost findings' for its shares")
+    plt = pyplot()
     names = [x.name for x in rows]
     colors = [KIND_COLORS.get(x.kind, "#17becf") for x in rows]
     pd, pp = scale_for([x.params for x in rows])
@@ -94,7 +99,7 @@ def layers_figure(report, units: str = "KB"):
     series = [([memory_in(x.memory_kb, units) for x in rows], f"memory ({units})"),
               ([x.params / pd for x in rows], f"params ({pp})" if pp else "params"),
               ([x.flops / fd for x in rows], f"FLOPs ({fp})" if fp else "FLOPs")]
-    fig, axes = plt.subplots(3, 1, sharex=True, figsize=(max(8, 0.25 * len(rows) + 3), 8))
+    fig, axes = plt.subplots(3, 1, sharex=True, figsize=(min(MAX_WIDTH_INCHES, max(8, 0.25 * len(rows) + 3)), 8))
     for ax, (values, label) in zip(axes, series):
         ax.bar(range(len(rows)), values, color=colors)
         ax.set_ylabel(label)

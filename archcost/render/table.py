@@ -8,10 +8,12 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..errors import one_line
 from ..report import Report
 from .formats import emit, fixed, num
-from .units import memory_in, units_note
+from .units import exact_memory, exact_text, memory_in, units_note
 
 HEADERS = ["layer", "C in", "H/W in", "filters", "kernel", "stride", "pad", "C out", "H/W out",
            "memory (KB)", "params (k)", "flop (M)"]
@@ -39,6 +41,8 @@ def hw(shape, layout: str = "") -> str:
     ('56', '28x14', '197 tok', '')
     """
     if len(layout) == len(shape):
+        if "G" in layout and "L" in layout:   # windows of tokens: '64x49 tok'
+            return f"{shape[layout.index('G')]}x{shape[layout.index('L')]} tok"
         if "L" in layout:
             return f"{shape[layout.index('L')]} tok"
         if "H" in layout and "W" in layout:
@@ -108,11 +112,14 @@ def column_decimals(report: Report) -> tuple[int, int, int]:
     return tuple(0 if v >= 100 else 1 if v >= 10 else 2 for v in (t.memory_kb, t.params / 1000, t.flops / 10**6))
 
 
-def memory_cell(kb: float, units: str, exact: bool, decimals: int = 0) -> str:
-    """Memory in the lecture's whole KB; MB and GB (1024-based) keep two or three decimals."""
+def memory_cell(kb, units: str, exact: bool, decimals: int = 0) -> str:
+    """Memory in the lecture's whole KB; MB and GB (1024-based) keep two or three decimals;
+    ``exact`` writes the exact fraction in full (253.5, 3.90625). ``kb``: a Fraction of KB."""
+    if exact:
+        return exact_text(memory_in(Fraction(kb), units))
     if units == "KB":
-        return num(kb, exact=exact) if exact else fixed(kb, 1, decimals)
-    return f"{memory_in(kb, units):,.{2 if units == 'MB' else 3}f}"
+        return fixed(kb, 1, decimals)
+    return f"{float(memory_in(kb, units)):,.{2 if units == 'MB' else 3}f}"
 
 
 def render_table(report: Report, fmt: str = "text", all: bool = False, exact: bool = False,
@@ -127,12 +134,13 @@ def render_table(report: Report, fmt: str = "text", all: bool = False, exact: bo
                + [x.memory_kb, x.params, x.flops, " ".join(x.folded)] for x in rows]
         out.append(["total", "", "", "", "", "", "", "", "", "", t.memory_kb, t.params, t.flops, ""])
         return emit(CSV_HEADERS, out, "csv")
+    kb = lambda x: exact_memory(x.memory_bytes, "KB", report.conventions.kb)  # noqa: E731 - from whole bytes
     if exact:
-        cells = lambda x: [memory_cell(x.memory_kb, units, True), num(x.params, exact=True),  # noqa: E731
+        cells = lambda x: [memory_cell(kb(x), units, True), num(x.params, exact=True),  # noqa: E731
                            num(x.flops, exact=True)]
     else:
         dm, dp, df = column_decimals(report)
-        cells = lambda x: [memory_cell(x.memory_kb, units, False, dm), fixed(x.params, 1000, dp),  # noqa: E731
+        cells = lambda x: [memory_cell(kb(x), units, False, dm), fixed(x.params, 1000, dp),  # noqa: E731
                            fixed(x.flops, 10**6, df)]
     body = [layer_cells(x) + cells(x) for x in rows]
     body.append(["total"] + [""] * 8 + cells(t))

@@ -23,7 +23,7 @@ from the report, never asserted:
 from __future__ import annotations
 
 from ..ops import get_op
-from .parts import budget
+from .parts import budget, stage_key
 
 
 def _pct(x) -> str:
@@ -36,27 +36,46 @@ def _score_matmuls(report, layers) -> int:
                * report.conventions.batch for x in layers)
 
 
-def reasons(report) -> dict:
-    """Finding number -> the transformer's reason; empty for a network without attention layers."""
-    attention = [x for x in report.layers if x.kind == "attention"]
-    if not attention:
+def _pointwise(report, total) -> dict:
+    """A CNN whose 1x1 convs are linear layers over channels-last maps (ConvNeXt): the findings on
+    'fc' and 'conv' layers read them as what they are."""
+    maps = [x for x in report.layers if x.kind == "fc" and len(x.input_shape) > 1]
+    if not maps:
         return {}
+    convs = [x for x in report.layers if x.kind == "conv"]
+    names = ", ".join(x.name for x in maps[:2]) + (" ..." if len(maps) > 2 else "")
+    both = budget(maps + convs)
+    what = (f"Why: {len(maps)} of the fully-connected layers are 1x1 convolutions written as linear layers over "
+            f"channels-last maps ({names})")
+    return {
+        2: f"{what}: they hold {_pct(budget(maps).params / total.params)} of the parameters",
+        3: (f"{what}: they do {_pct(budget(maps).flops / total.flops)} of the multiply-adds; with the conv layers, "
+            f"the convolutions do {_pct(both.flops / total.flops)}"),
+    }
+
+
+def reasons(report) -> dict:
+    """Finding number -> the reason in a transformer (or a CNN with linear 1x1 convs, ConvNeXt);
+    empty for the lecture's CNNs."""
+    attention = [x for x in report.layers if x.kind == "attention"]
     total = budget(report.layers)
+    if not attention:
+        return _pointwise(report, total) if total.flops and total.params else {}
     rows = [x for x in report.layers if not x.inplace]
     convs = [x for x in report.layers if x.kind == "conv"]
     fc = [x for x in report.layers if x.kind == "fc"]
     share = lambda layers, f: getattr(budget(layers), f) / getattr(total, f) if getattr(total, f) else 0.0  # noqa: E731
     conv_names = ", ".join(x.name for x in convs[:3]) + (" ..." if len(convs) > 3 else "")
     half = rows[:len(rows) // 2]
-    tokens = [x for x in rows if "L" in x.layout]
-    if tokens:
-        widest = max(tokens, key=lambda x: x.output_shape[x.layout.index("L")])
-        shape = widest.output_shape
-        spread = (f"the {len(tokens)} rows after the patch embedding work on "
-                  f"{shape[widest.layout.index('L')]} tokens x {shape[widest.layout.index('D')]} and none "
+    sequences = [x for x in rows if "L" in x.layout]
+    counts = [stage_key(x)[0] for x in sequences]
+    if sequences and all(b >= a for a, b in zip(counts, counts[1:])):   # a ViT: the tokens never get fewer
+        x = sequences[-1]
+        spread = (f"the {len(sequences)} rows on token sequences keep {x.output_shape[x.layout.index('L')]} tokens "
+                  f"x {x.output_shape[x.layout.index('D')]} from the first encoder layer to the last: none "
                   f"downsamples, so the memory is spread along the depth")
     else:
-        spread = "the map is halved stage after stage (patch merging), so memory concentrates early, as in a CNN"
+        spread = "the map shrinks stage after stage, so the memory concentrates early, as in a CNN"
     matmuls = _score_matmuls(report, attention)
     return {
         1: (f"Why (a transformer): the conv layers are {len(convs)} ({conv_names or 'none'}); {spread}: the first "

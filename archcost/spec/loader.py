@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import networkx as nx
 
@@ -53,9 +54,10 @@ from ..expr import evaluate, resolve
 from ..ops import REGISTRY, all_ops, get_op
 from ..ops.base import suggest
 from ..published import check_published
-from .yamlread import parse_yaml, read_yaml
+from .yamlread import parse_value, parse_yaml, read_yaml
 
-DEFAULT_MAX_NODES = 1_000_000
+DEFAULT_MAX_NODES = 100_000   # a table of 100,000 layers takes about 5 s of CPU: the tool answers in seconds
+MAX_BLOCK_DEPTH = 100   # blocks within blocks; real networks nest three or four
 HEADER_KEYS = ("name", "title", "source", "family", "input", "params", "defaults", "blocks",
                "layers", "variants", "notes", "published")
 LAYER_KEYS = ("name", "op", "input", "repeat", "when")
@@ -174,10 +176,7 @@ def parse_setting(text: str):
     if "=" not in text:
         raise ArchcostError(f"--set {text!r} is not name=value", "write e.g. --set width=2")
     name, raw = (s.strip() for s in text.split("=", 1))
-    try:
-        val = parse_yaml(raw) if raw else None
-    except ArchcostError:  # not YAML: arithmetic, or an error evaluate() will name
-        val = raw
+    val = parse_value(raw, f"--set {text!r}") if raw else None
     if isinstance(val, str) and not val.isidentifier():
         try:
             val = evaluate(val, {})
@@ -188,14 +187,25 @@ def parse_setting(text: str):
     return name, val
 
 
+def input_side(value) -> int | None:
+    """One side of an input, as --input and a sweep's resolution take it: a whole number of pixels
+    above 0 (written as text or a number), else None.
+
+    >>> input_side("227"), input_side(Fraction(454, 2)), input_side(227.5), input_side(True), input_side("abc")
+    (227, 227, None, None, None)
+    """
+    if isinstance(value, str):
+        value = value.strip()
+        value = int(value) if value.isascii() and value.isdigit() and len(value) < 100 else None
+    if isinstance(value, Fraction) and value.denominator == 1:
+        value = int(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
 def parse_input(text: str, current) -> list[int]:
     """'3x160x160' (C x H x W), '160x160' (keeps C) or '160' (square, keeps C)."""
-    parts = re.split(r"[x,×*]", text.strip().lower())
-    try:
-        dims = [int(p) for p in parts]
-    except ValueError:
-        dims = []
-    if not dims or len(dims) > 3 or any(d <= 0 for d in dims):
+    dims = [input_side(p) for p in re.split(r"[x,×*]", text.strip().lower())]
+    if len(dims) > 3 or None in dims:
         raise ArchcostError(f"--input {text!r} is not a shape", "write C x H x W, e.g. --input 3x224x224")
     if len(current) != 3:
         if len(dims) != len(current):
@@ -346,6 +356,9 @@ class _Expander:
 
     def block(self, bname, args, env, full, inputs, outer_defaults, stack) -> str:
         """Expand a block instance. Its defaults are the caller's, overridden by the block's own."""
+        if len(stack) >= MAX_BLOCK_DEPTH:   # Python's own stack would end it in a RecursionError
+            raise ArchcostError(f"blocks nest more than {MAX_BLOCK_DEPTH} deep ({' -> '.join(stack[:3])} ...)",
+                                "flatten the blocks; repeat a block instead of nesting copies of it")
         if bname in stack:
             chain = " -> ".join(stack + (bname,))
             raise ArchcostError(f"block '{bname}' uses itself ({chain})", "a block cannot contain itself")

@@ -35,6 +35,14 @@ else:
             Resolver.__init__(self)
 
 
+def _not_yaml(what: str, fix: str, **where) -> ArchcostError:
+    """The error for text that is not YAML at all (a syntax error): a --set or --vary value that
+    is not YAML is arithmetic instead."""
+    exc = ArchcostError(what, fix, **where)
+    exc.not_yaml = True
+    return exc
+
+
 class Located(dict):
     """A mapping from a YAML file, with the line it starts on."""
 
@@ -48,8 +56,9 @@ class _Loader(_Base):
         while stack:
             n = stack.pop()
             if id(n) in seen:
-                raise ArchcostError("YAML aliases (*name) are not supported in specs",
-                                    "define a block or per-op defaults instead of an anchor",
+                raise ArchcostError("YAML aliases (*name) are not supported",
+                                    "write the value out (in a spec: define a block or per-op defaults "
+                                    "instead of an anchor)",
                                     line=n.start_mark.line + 1)
             seen.add(id(n))
             if isinstance(n, yaml.MappingNode):
@@ -76,16 +85,24 @@ class _Loader(_Base):
         return out
 
 
-    def construct_yaml_int(self, node):
+    def construct_object(self, node, deep=False):
+        """Every scalar PyYAML cannot turn into its type ('2001-13-45', '!!float abc', '!!bool abc')
+        is one located error, whatever Python exception the constructor raised."""
         try:
-            return super().construct_yaml_int(node)
-        except ValueError:  # Python refuses to parse integers of more than 4,300 digits
-            raise ArchcostError(f"the number {node.value[:12]}... has {len(node.value):,} digits",
-                                "use realistic sizes", line=node.start_mark.line + 1) from None
+            return super().construct_object(node, deep)
+        except (ValueError, KeyError, AttributeError, TypeError, OverflowError, ArithmeticError) as exc:
+            kind = node.tag.rsplit(":", 1)[-1]
+            value = str(node.value) if isinstance(node, yaml.ScalarNode) else f"a {node.id}"
+            if kind == "int" and len(value) > 1000:   # Python parses at most 4,300 digits
+                raise ArchcostError(f"the number {value[:12]}... has {len(value):,} digits", "use realistic sizes",
+                                    line=node.start_mark.line + 1) from None
+            detail = f" ({str(exc).split(':')[0]})" if isinstance(exc, ValueError) and str(exc) else ""
+            raise ArchcostError(f"{value[:40]!r} is not a valid YAML {kind}{detail}",
+                                f"quote it to keep it as text, or write a valid {kind}",
+                                line=node.start_mark.line + 1) from None
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_located)
-_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def read_yaml(path: str, shown: str | None = None):
@@ -133,14 +150,37 @@ def parse_yaml(text: str, shown: str | None = None):
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         if "nesting depth" in problem:  # libyaml >= 0.2.6 stops deep nesting in its parser
-            raise ArchcostError("YAML nesting is too deep", "flatten the document", file=shown,
+            raise _not_yaml("YAML nesting is too deep", "flatten the document", file=shown,
+                            line=mark.line + 1 if mark else None) from None
+        if "alias" in problem:   # '*a' with no anchor: an alias all the same
+            raise ArchcostError("YAML aliases (*name) are not supported", "write the value out", file=shown,
                                 line=mark.line + 1 if mark else None) from None
         lines = text.splitlines()
         bad = lines[mark.line] if mark and mark.line < len(lines) else ""   # libyaml does not say 'tab'
         hint = "YAML indents with spaces, not tabs" if "\t" in bad or "\t" in text and "tab" in str(exc).lower() \
             else "fix the YAML syntax at this line"
-        raise ArchcostError(f"YAML syntax error: {problem}", hint, file=shown,
-                            line=mark.line + 1 if mark else None) from None
+        raise _not_yaml(f"YAML syntax error: {problem}", hint, file=shown,
+                        line=mark.line + 1 if mark else None) from None
     except RecursionError:
-        raise ArchcostError("YAML nesting is too deep", "flatten the document", file=shown) from None
+        raise _not_yaml("YAML nesting is too deep", "flatten the document", file=shown) from None
     return data
+
+
+def parse_value(text: str, option: str):
+    """A ``--set`` or ``--vary`` value, read by the very rules a spec is read by (a bad date or
+    ``!!float abc`` is one error, an alias is refused); text that is not YAML (arithmetic such
+    as ``64*(1+1)``) comes back as it is, for the caller to evaluate.
+
+    >>> parse_value("[2, 2]", "--set"), parse_value("1.5", "--set"), parse_value("a: b: c", "--set")
+    ([2, 2], 1.5, 'a: b: c')
+    >>> parse_value("2001-13-45", "--set 'day=2001-13-45'")
+    Traceback (most recent call last):
+    ...
+    archcost.errors.ArchcostError: --set 'day=2001-13-45': '2001-13-45' is not a valid YAML timestamp (month must be in 1..12); quote it to keep it as text, or write a valid timestamp
+    """
+    try:
+        return parse_yaml(text)
+    except ArchcostError as exc:
+        if getattr(exc, "not_yaml", False):
+            return text
+        raise ArchcostError(f"{option}: {exc.what}", exc.fix) from None

@@ -60,8 +60,12 @@ def looks_like_path(name: str) -> bool:
     return name.endswith((".yaml", ".yml")) or os.sep in name or os.path.exists(name)
 
 
-def find(name: str) -> tuple[Spec, str | None]:
-    """A zoo name or a path -> (spec, variant or None)."""
+def find(name: str, allow_unknown: bool = False) -> tuple[Spec, str | None]:
+    """A zoo name or a path -> (spec, variant or None). An .onnx file is imported (``allow_unknown``:
+    ops archcost does not understand become layers counted as 0 instead of an error)."""
+    if name.lower().endswith(".onnx"):
+        from ..frontends.onnx_import import read_onnx_spec
+        return read_onnx_spec(name, allow_unknown), None
     if looks_like_path(name):
         return read_spec(name), None
     fast = os.path.join(spec_dir(), f"{name}.yaml")

@@ -21,6 +21,7 @@ from operator import add
 from typing import Callable
 
 from ..arith import Term, fmt
+from ..render.units import exact_memory
 from ..report import Report
 from .model import Blank, Question, Section
 from .rules import flops_rule, layer_rules, memory_rule, tensor_rule
@@ -196,7 +197,8 @@ def alexnet_224(ctx: Context) -> Section:
                     group="given"),
               Blank("whole.input", f"the smallest input side >= {h} whose division is whole", fits, group="whole"),
               Blank("whole.hw", "the output side for that input", whole.layer("conv1").output_shape[1], group="whole"),
-              Blank("whole.memory", "conv1's output memory for that input", whole.layer("conv1").memory_kb, "KB",
+              Blank("whole.memory", "conv1's output memory for that input",
+                    exact_memory(whole.layer("conv1").memory_bytes), "KB",
                     group="whole"))
     work = (("given", f"H = {h}", explain(got, ["conv1"])),
             ("whole", f"H = {fits}", explain(whole, ["conv1"])))

@@ -23,14 +23,16 @@ everything it could, and 0 otherwise.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
 import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from ..errors import ArchcostError
+from ..errors import ArchcostError, one_line
 from ..render.formats import emit, half_up
 from .build import KEY_FORMAT
 
@@ -103,23 +105,83 @@ class Result:
                            **({"credit": m.credit} if m.credit >= 0 else {})} for m in self.marks]}
 
 
+MAX_FILE_BYTES = 10 * 1024 * 1024   # a key or an answers file: a class's is a few KB
+MAX_DECIMALS = 6
+MAX_FIGURE = 10**30                 # no blank's figure is larger (a tensor has at most 2**64 elements)
+MAX_NUMBER_CHARS = 60               # '1,234,567,890,123,456,789,012 KB' fits; 4,301 digits do not
+
+
+def read_regular(path: str) -> bytes:
+    """The bytes of a regular file, at most MAX_FILE_BYTES; OSError for anything else (a FIFO or a
+    device named *.csv would block or never end: opened without waiting, and refused)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a device, a pipe or a socket)")
+        raw = fh.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise OSError(errno.EFBIG, f"larger than {MAX_FILE_BYTES:,} bytes")
+    return raw
+
+
 def load_key(path: str) -> dict:
-    """key.json -> {variant id: sheet}; a file that is not a worksheet key is an error."""
+    """key.json -> {variant id: sheet}; a file that is not a worksheet key, or a damaged one
+    (wrong types, missing fields, impossible numbers), is one error."""
+    fix = "give the key.json that archcost worksheet wrote (the same --seed writes it again)"
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = json.load(fh)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ArchcostError(f"cannot read the key '{path}': {exc}", "give the key.json that archcost worksheet wrote",
-                            file=path) from None
+        doc = json.loads(read_regular(path).decode("utf-8"))
+    except OSError as exc:
+        raise ArchcostError(f"cannot read the key ({exc.strerror or exc})", fix, file=path) from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:   # ValueError: bad JSON, 4,301-digit ints
+        what = "is nested too deeply" if isinstance(exc, RecursionError) else f"is not JSON ({str(exc)[:80]})"
+        raise ArchcostError(f"the key {what}", fix, file=path) from None
     if not isinstance(doc, dict) or doc.get("format") != KEY_FORMAT or not isinstance(doc.get("sheets"), list):
-        raise ArchcostError(f"'{path}' is not a worksheet key", "give the key.json that archcost worksheet wrote",
-                            file=path)
-    return {s["id"]: s for s in doc["sheets"]}
+        raise ArchcostError("is not a worksheet key", fix, file=path)
+    try:
+        return {_check_sheet(s): s for s in doc["sheets"]}
+    except ValueError as exc:
+        raise ArchcostError(f"the key is damaged: {exc}", fix, file=path) from None
+
+
+def _figure(v, what: str):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not abs(v) < MAX_FIGURE:   # nan fails too
+        raise ValueError(f"{what} must be a number below 10**30, got {str(v)[:40]}")
+    return v
+
+
+def _check_sheet(sheet) -> str:
+    """The sheet's id, after checking every field grading reads; ValueError names the first bad one."""
+    if not isinstance(sheet, dict) or not isinstance(sheet.get("id"), str) or not isinstance(sheet.get("blanks"), list):
+        raise ValueError("a sheet must have an 'id' (text) and 'blanks' (a list)")
+    for i, b in enumerate(sheet["blanks"], 1):
+        where = f"sheet {sheet['id']!r}, blank {i}"
+        if not isinstance(b, dict):
+            raise ValueError(f"{where} is not a mapping")
+        for name in ("cell", "label", "unit"):
+            if not isinstance(b.get(name), str):
+                raise ValueError(f"{where}: '{name}' must be text")
+        if b["unit"] not in UNITS:
+            raise ValueError(f"{where}: unknown unit {b['unit']!r}")
+        if isinstance(b.get("n"), bool) or not isinstance(b.get("n"), int):
+            raise ValueError(f"{where}: 'n' must be a whole number")
+        if not isinstance(b.get("rounded"), str):
+            _figure(b.get("rounded"), f"{where}: 'rounded'")
+        d = b.setdefault("decimals", 0)
+        if isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= MAX_DECIMALS:
+            raise ValueError(f"{where}: 'decimals' must be a whole number from 0 to {MAX_DECIMALS}, got {str(d)[:40]}")
+        accept = b.setdefault("accept", [])
+        if not isinstance(accept, list):
+            raise ValueError(f"{where}: 'accept' must be a list")
+        for a in accept:
+            _figure(a, f"{where}: an 'accept' value")
+    return sheet["id"]
 
 
 def parse_number(text: str) -> tuple[Fraction, str] | None:
     """'23,296' -> (23296, ''); '784 KB' -> (784, 'kb'); '54,25' -> (54.25, ''); 'abc' -> None."""
     t = text.strip().replace("\u2212", "-")
+    if len(t) > MAX_NUMBER_CHARS:   # Python refuses to read an integer of more than 4,300 digits
+        return None
     if re.fullmatch(r"[-+]?\d+,\d{1,2}", t):      # a decimal comma: 54,25
         t = t.replace(",", ".")
     m = _NUMBER.match(t)
@@ -142,7 +204,7 @@ def mark(blank: dict, answer: str) -> tuple[bool, str, bool]:
         return ok, "" if ok else "wrong", True
     parsed = parse_number(answer)
     if parsed is None:
-        return False, f"'{answer}' is not a number", False
+        return False, f"'{clip(answer)}' is not a number", False
     x, unit = parsed
     if unit not in UNITS.get(blank["unit"], {""}):
         return False, f"the unit '{unit}' is not {blank['unit'] or 'a plain number'}", True
@@ -230,20 +292,35 @@ def _expected(blank: dict) -> str:
     return f"{shown} {blank['unit']}".rstrip()
 
 
+def clip(text: str) -> str:
+    """Text from an answers file as grade prints it: on one line (control characters and line
+    breaks escaped, so an answer cannot print a line of its own, such as a forged 'error:'),
+    and short.
+
+    >>> print(clip("1\\nerror: forged"), clip("9" * 4301))
+    1\\nerror: forged 9999999999999999... (4,301 characters)
+    """
+    text = one_line(text)
+    return text if len(text) <= 40 else f"{text[:16]}... ({len(text):,} characters)"
+
+
 def _rows(name: str, text: str):
     """The CSV's rows as dicts with their row numbers, or a problem."""
     first = text.splitlines()[0] if text.strip() else ""
     delim = ";" if ";" in first and "," not in first else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    reader = csv.reader(io.StringIO(text), delimiter=delim, strict=True)   # strict: an unclosed quote is an error
     header = [h.strip().lower() for h in next(reader)]
     missing = [c for c in ("variant", "cell", "answer") if c not in header]
     if missing:
         return None, (f"{name}: row 1: the columns are {', '.join(header) or 'none'}; expected at least "
                       "variant, cell and answer (the answers template the worksheet wrote)")
-    rows = []
-    for i, row in enumerate(reader, 2):
-        if any(c.strip() for c in row):
-            rows.append((i, {h: (row[j].strip() if j < len(row) else "") for j, h in enumerate(header)}))
+    rows, i = [], 1
+    try:
+        for i, row in enumerate(reader, 2):
+            if any(c.strip() for c in row):
+                rows.append((i, {h: (row[j].strip() if j < len(row) else "") for j, h in enumerate(header)}))
+    except csv.Error as exc:
+        raise csv.Error(f"row {i + 1}: {exc}") from None   # the row being read when it broke
     return rows, None
 
 
@@ -255,7 +332,7 @@ def grade_text(name: str, text: str, key: dict, credit: Credit | None = None) ->
     try:
         rows, problem = _rows(name, text)
     except csv.Error as exc:
-        return Result(name, None, problems=(f"{name}: not a readable CSV file ({exc})",))
+        return Result(name, None, problems=(f"{name}: not a readable CSV file ({exc}); check the quotes there",))
     if problem:
         return Result(name, None, problems=(problem,))
     if not rows:
@@ -305,13 +382,20 @@ def grade_text(name: str, text: str, key: dict, credit: Credit | None = None) ->
 
 
 def answer_files(paths) -> list[str]:
-    """Files as given; a folder gives its *.csv files, sorted."""
+    """Files as given; a folder gives its *.csv files, sorted. No file at all is an error."""
     out = []
     for p in paths:
         if os.path.isdir(p):
-            out += sorted(os.path.join(p, f) for f in os.listdir(p) if f.lower().endswith(".csv"))
+            try:
+                out += sorted(os.path.join(p, f) for f in os.listdir(p) if f.lower().endswith(".csv"))
+            except OSError as exc:
+                raise ArchcostError(f"cannot list the folder '{one_line(p)}' ({exc.strerror})",
+                                    "check its permissions") from None
         else:
             out.append(p)
+    if not out:
+        raise ArchcostError(f"no answers found: {', '.join(one_line(p) for p in paths)} holds no *.csv file",
+                            "name the students' answers CSVs, or the folder that holds them")
     return out
 
 
@@ -321,15 +405,15 @@ def grade_files(key_path: str, paths, credit: Credit | None = None) -> list[Resu
     results = []
     for path in answer_files(paths):
         try:
-            with open(path, "rb") as fh:
-                text = fh.read().decode("utf-8-sig")
+            text = read_regular(path).decode("utf-8-sig")
         except UnicodeDecodeError:
-            results.append(Result(path, None, problems=(f"{path}: not a UTF-8 text file; save it as CSV (UTF-8)",)))
-            continue
+            result = Result(path, None, problems=(f"{path}: not a UTF-8 text file; save it as CSV (UTF-8)",))
         except OSError as exc:
-            results.append(Result(path, None, problems=(f"{path}: cannot be read ({exc.strerror})",)))
-            continue
-        results.append(grade_text(path, text, key, credit))
+            result = Result(path, None, problems=(f"{path}: cannot be read ({exc.strerror or exc})",))
+        else:
+            result = grade_text(path, text, key, credit)
+        # one line each, whatever a file's name or its answers hold
+        results.append(replace(result, file=one_line(str(result.file)), problems=tuple(map(one_line, result.problems))))
     return results
 
 
@@ -354,7 +438,8 @@ def render_grades(results, fmt: str = "text", lang: str | None = None) -> str:
             out.append(tr(f"{r.file}: not graded ({len(r.problems)} problem(s), see above)") + "\n")
             continue
         out.append(tr(f"{r.file}: variant {r.variant}: {r.right}/{len(r.marks)} right, score {r.score}%"))
-        body = [[m.n, tr(m.label), m.answer or "-", tr("right" if m.right else f"{m.why}: expected {m.expected}")
+        body = [[m.n, tr(one_line(m.label)), clip(m.answer) if m.answer else "-",
+                 tr("right" if m.right else f"{m.why}: expected {m.expected}")
                  if m.why.startswith(("wrong", "no answer", "'", "the unit")) or m.right
                  else tr(m.why) + "; " + tr(f"expected {m.expected}")] for m in r.marks]
         heads = [tr(h) for h in ("n", "cell", "answer", "mark")]

@@ -18,6 +18,7 @@ from ..errors import ArchcostError
 from ..ops.base import suggest
 from ..render.formats import fixed
 from ..render.table import HEADERS, channels, column_decimals, hw, layer_cells
+from ..render.units import exact_memory
 from ..report import Report
 from .model import Blank, Section, Table
 
@@ -54,7 +55,7 @@ def _exact(x, key):
     if key == "hw_out":   # '56' (a number), '28x14', or '197 tok' for a token sequence
         text = hw(x.output_shape, x.layout)
         return int(text) if text.isdigit() else text
-    return {"memory": x.memory_kb, "params": x.params, "flops": x.flops}[key]
+    return {"memory": exact_memory(x.memory_bytes), "params": x.params, "flops": x.flops}[key]
 
 
 def _blank(x, col, key, unit, scale, decimals=0, report=None, chosen=()) -> Blank:
@@ -70,7 +71,8 @@ def _blank(x, col, key, unit, scale, decimals=0, report=None, chosen=()) -> Blan
 def _given(x, decimals=(0, 0, 0)) -> list:
     """The row's cells as the table prints them (its columns' decimals: see column_decimals)."""
     dm, dp, df = decimals
-    return layer_cells(x) + [fixed(x.memory_kb, 1, dm), fixed(x.params, 1000, dp), fixed(x.flops, 10**6, df)]
+    return layer_cells(x) + [fixed(exact_memory(x.memory_bytes), 1, dm), fixed(x.params, 1000, dp),
+                             fixed(x.flops, 10**6, df)]
 
 
 def _row_work(report: Report, row, explain_layer) -> str:

@@ -40,6 +40,9 @@ from ..ops.base import suggest
 from ..report import Report
 
 DEFAULTS = {"input": None, "filters": (0.75, 1.25), "kernel": (1, 11), "stride": (1, 4)}
+KNOB_MAX = {"input": 100_000, "filters": 64, "kernel": 1_000, "stride": 1_000}   # beyond: no sheet, only a wait
+SIDES_TRIED = 1000       # input sides one draw tries, at most
+SEARCH_STEPS = 100_000   # search steps without a new variant: an impossible request is refused in seconds
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,12 @@ def parse_vary(texts) -> dict:
             bounds = (float(lo), float(hi)) if colon else None
         except ValueError:
             bounds = None
-        if not sep or bounds is None or bounds[0] > bounds[1] or bounds[0] <= 0:
-            raise ArchcostError(f"--vary {text} is not KNOB=LO:HI", "write e.g. --vary input=200:240 or --vary stride=off")
+        if not sep or bounds is None or not bounds[0] <= bounds[1] or bounds[0] <= 0:   # nan fails '<='
+            raise ArchcostError(f"--vary {text} is not KNOB=LO:HI",
+                                "write e.g. --vary input=200:240 or --vary stride=off")
+        if bounds[1] > KNOB_MAX[name]:   # also inf and 1e30: the draws enumerate the range
+            raise ArchcostError(f"--vary {text}: {hi} is above the limit for {name} variants, "
+                                f"{KNOB_MAX[name]:,}", f"write e.g. --vary {name}=LO:{KNOB_MAX[name]}")
         knobs[name] = bounds if name == "filters" else (int(bounds[0]), int(bounds[1]))
     return knobs
 
@@ -154,7 +161,9 @@ def _options(g, name, shapes, rng, knobs, allow_floor, f, classifier) -> list:
         sides = [shape[1]]
         if shape[1] == shape[2] and knobs["input"] != "off":
             lo, hi = knobs["input"] or (round(shape[1] * 0.9), round(shape[1] * 1.1))
-            sides = list(range(lo, hi + 1))
+            sides = range(lo, hi + 1)
+        # a wide range is sampled, not shuffled whole: each draw would otherwise order 100,000 sides
+        sides = rng.sample(sides, SIDES_TRIED) if len(sides) > 1000 else list(sides)
         rng.shuffle(sides)
         return [(op.coerce({"shape": [shape[0], h, h]}), (shape[0], h, h)) for h in sides]
     ins = [shapes[i] for i in data["inputs"]]
@@ -187,16 +196,16 @@ def _draw(g, rng, knobs, allow_floor, budget: int = 20_000):
     """One variant's attributes {node: coerced attrs}: a depth-first walk of the graph in order
     that tries each node's options in random order and backs up from a dead end (a division
     that cannot be whole further on, branches that no longer agree); None if there is none
-    within ``budget`` steps."""
+    within ``budget`` steps. Returns (the plan or None, the steps taken)."""
     order = topo_order(g)
     f = rng.uniform(*knobs["filters"]) if knobs["filters"] != "off" else 1.0
     fc_like = [n for n in order if get_op(g.nodes[n]["op"]).kind in ("conv", "fc") and "out" in g.nodes[n]["attrs"]]
     classifier = fc_like[-1] if fc_like else None
     shapes, plan, frames = {}, {}, []
     i = 0
-    for _ in range(budget):
+    for step in range(1, budget + 1):
         if i == len(order):
-            return plan
+            return plan, step
         name = order[i]
         if len(frames) == i:       # first visit: its options, given what is drawn above it
             frames.append(_options(g, name, shapes, rng, knobs, allow_floor, f, classifier))
@@ -204,11 +213,11 @@ def _draw(g, rng, knobs, allow_floor, budget: int = 20_000):
             frames.pop()
             i -= 1
             if i < 0:
-                return None
+                return None, step
             continue
         plan[name], shapes[name] = frames[i].pop()
         i += 1
-    return None
+    return None, budget
 
 
 def _changes(g, plan) -> dict:
@@ -233,15 +242,16 @@ def draw_variants(network, n: int, seed: int = 0, vary=(), allow_floor: bool = F
     from ..passes import infer_shapes
     infer_shapes(base)    # the original channel counts, to recognise depthwise convs
     rng = random.Random(f"archcost-variants:{seed}")
-    out, seen, tries = [], set(), 0
+    out, seen, tries, steps = [], set(), 0, 0   # steps: since the last new variant
     while len(out) < n:
         tries += 1
-        if tries > 40 * n + 200:
+        if tries > 40 * n + 200 or steps >= SEARCH_STEPS:
             raise ArchcostError(
                 f"could only draw {len(out)} of {n} different variants of {base.graph['name']} whose every "
-                "output size is whole", "widen the ranges (--vary input=LO:HI), draw fewer, "
-                "or pass --allow-floor")
-        plan = _draw(base, rng, knobs, allow_floor)
+                f"output size is whole (in {tries - 1:,} draws; {steps:,} search steps found no new one)",
+                "widen the ranges (--vary input=LO:HI), draw fewer, or pass --allow-floor")
+        plan, taken = _draw(base, rng, knobs, allow_floor, min(20_000, SEARCH_STEPS - steps))
+        steps += taken
         if plan is None:
             continue
         changes = _changes(base, plan)
@@ -258,6 +268,7 @@ def draw_variants(network, n: int, seed: int = 0, vary=(), allow_floor: bool = F
         if allow_floor or is_exact(report):
             seen.add(key)
             out.append(Variant(variant_report(report), changes))
+            steps = 0
     return out
 
 

@@ -1,0 +1,276 @@
+"""ONNX export: a network's graph IR -> a valid ONNX model (opset 17), to look at in Netron
+or to check archcost against ONNX's own shape inference.
+
+A dict from archcost op to a small function writing the ONNX nodes of one layer. Node and
+output names are the layer names, so importing the export gives the same layers. Weights are
+zero-filled initializers (``weights="zeros"``) or graph inputs with their shapes
+(``weights="none"``: a small file). A node that exists only to make a layer valid ONNX (the
+flatten an ``fc`` does itself) says so in its doc_string, and the import takes it as an alias.
+
+>>> import archcost
+>>> model = export_model(archcost.build_graph("lenet5_mnist"), weights="none")
+>>> [n.op_type for n in model.graph.node][:4]
+['Conv', 'Sigmoid', 'AveragePool', 'Conv']
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import ArchcostError
+from ..ops.base import same_pads
+from . import need
+from .onnx_import import INTERNAL, SQRT2
+
+onnx = need("onnx", "onnx")   # the optional extra: this module is imported only for an ONNX file
+
+OPSET = 17
+
+
+class _Writer:
+    def __init__(self, onnx, weights: str):
+        self.onnx, self.h = onnx, onnx.helper
+        self.weights = weights
+        self.nodes, self.inits, self.inputs = [], [], []
+
+    def node(self, op_type, inputs, output, name, doc=None, **attrs):
+        n = self.h.make_node(op_type, list(inputs), [output], name=name, **attrs)
+        if doc:
+            n.doc_string = doc
+        self.nodes.append(n)
+        return output
+
+    def weight(self, name, shape):
+        """A parameter: a zero-filled initializer, or a graph input with its shape."""
+        shape = [int(d) for d in shape]
+        T = self.onnx.TensorProto.FLOAT
+        if self.weights == "zeros":
+            self.inits.append(self.h.make_tensor(name, T, shape, bytes(4 * math.prod(shape)), raw=True))
+        else:
+            self.inputs.append(self.h.make_tensor_value_info(name, T, shape))
+        return name
+
+    def const(self, name, values, dtype=np.int64):
+        """A Constant node (not a parameter): shapes, axes, clip bounds."""
+        arr = np.asarray(values, dtype=dtype)
+        value = onnx.numpy_helper.from_array(arr, name)
+        self.nodes.append(self.h.make_node("Constant", [], [name], name=name, value=value))
+        return name
+
+
+def export_model(g, weights: str = "zeros"):
+    """The analyzed or built graph ``g`` -> an onnx ModelProto (shapes are inferred here when missing)."""
+    if weights not in ("zeros", "none"):
+        raise ArchcostError(f"--weights {weights!r}", "use --weights zeros or --weights none")
+    if "shape" not in next(iter(g.nodes.values())):
+        from ..passes import infer_shapes
+        infer_shapes(g)
+    w = _Writer(onnx, weights)
+    T = onnx.TensorProto.FLOAT
+    data_input, consumed = None, set()
+    for name, d in g.nodes(data=True):
+        consumed.update(d["inputs"])
+        if d["op"] == "input":
+            data_input = w.h.make_tensor_value_info(name, T, [1, *d["shape"]])
+            continue
+        handler = EXPORT.get(d["op"])
+        if handler is None:
+            raise ArchcostError(f"archcost's '{d['op']}' has no ONNX equivalent", _UNEXPORTABLE.get(d["op"], ""),
+                                layer=name, file=g.graph.get("file"))
+        try:
+            handler(w, name, d["attrs"], list(d["inputs"]), list(d["input_shapes"]), d["shape"])
+        except ArchcostError as exc:
+            raise exc.located(layer=name, file=g.graph.get("file"))
+    outputs = [w.h.make_tensor_value_info(n, T, [1, *d["shape"]]) for n, d in g.nodes(data=True)
+               if n not in consumed and d["op"] != "input"]
+    graph = w.h.make_graph(w.nodes, g.graph["name"], [data_input, *w.inputs], outputs, w.inits,
+                           doc_string=g.graph.get("title", ""))
+    model = w.h.make_model(graph, producer_name="archcost", opset_imports=[w.h.make_opsetid("", OPSET)])
+    model.ir_version = 8   # opset 17's IR version: readable by older onnx and onnxruntime releases
+    return model
+
+
+def write_onnx(model) -> bytes:
+    return model.SerializeToString()
+
+
+_UNEXPORTABLE = {
+    "subsample": "LeNet-5's trainable subsampling (a shared coefficient per map) has no ONNX op",
+    "rbf": "LeNet-5's Euclidean RBF output units have no ONNX op",
+    "deform_conv": "archcost's deformable conv holds its offset conv inside; its ONNX form (DeformConv) is not "
+                   "written yet",
+    "unknown": "an op archcost did not understand on import cannot be written back",
+}
+
+
+# ---------------------------------------------------------------- one function per archcost op
+def _pads(a, shape, dilation=(1, 1)):
+    if a["pad"] == "same":
+        (t, b), (l, r) = (same_pads(shape[1 + i], a["kernel"][i], a["stride"][i], dilation[i]) for i in (0, 1))
+        return [t, l, b, r]
+    ph, pw = a["pad"]
+    return [ph, pw, ph, pw]
+
+
+def _conv(w, name, a, ins, shapes, out):
+    if a["table"] is not None:
+        raise ArchcostError("a conv with a connection table (LeNet-5's C3) has no ONNX equivalent",
+                            "ONNX convs connect every map of a group")
+    c_in = shapes[0][0]
+    inputs = [ins[0], w.weight(f"{name}.weight", [a["out"], c_in // a["groups"], *a["kernel"]])]
+    if a["bias"]:
+        inputs.append(w.weight(f"{name}.bias", [a["out"]]))
+    w.node("Conv", inputs, name, name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
+           pads=_pads(a, shapes[0], a["dilation"]), dilations=list(a["dilation"]), group=a["groups"])
+
+
+def _conv_transpose(w, name, a, ins, shapes, out):
+    inputs = [ins[0], w.weight(f"{name}.weight", [shapes[0][0], a["out"] // a["groups"], *a["kernel"]])]
+    if a["bias"]:
+        inputs.append(w.weight(f"{name}.bias", [a["out"]]))
+    ph, pw = a["pad"]
+    w.node("ConvTranspose", inputs, name, name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
+           pads=[ph, pw, ph, pw], output_padding=list(a["output_padding"]), dilations=list(a["dilation"]),
+           group=a["groups"])
+
+
+def _fc(w, name, a, ins, shapes, out):
+    x = ins[0]
+    if len(shapes[0]) != 1:
+        x = w.node("Flatten", [x], f"{name}/flatten", f"{name}/flatten", doc=INTERNAL, axis=1)
+    inputs = [x, w.weight(f"{name}.weight", [a["out"], math.prod(shapes[0])])]
+    if a["bias"]:
+        inputs.append(w.weight(f"{name}.bias", [a["out"]]))
+    w.node("Gemm", inputs, name, name, transB=1)
+
+
+def _pool(op_type):
+    def write(w, name, a, ins, shapes, out):
+        w.node(op_type, ins, name, name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
+               pads=_pads(a, shapes[0]), ceil_mode=int(a["ceil_mode"]))
+    return write
+
+
+def _adaptive(w, name, a, ins, shapes, out):
+    c, h, wd = shapes[0]
+    sh, sw = a["size"]
+    if h % sh or wd % sw:
+        raise ArchcostError(f"adaptive pooling of {h}x{wd} to {sh}x{sw}: the windows overlap or differ in size, "
+                            "which ONNX's pools cannot express", "choose an input whose map divides by the output")
+    w.node("AveragePool", ins, name, name, kernel_shape=[h // sh, wd // sw], strides=[h // sh, wd // sw])
+
+
+def _batchnorm(w, name, a, ins, shapes, out):
+    c = shapes[0][0]
+    if a["affine"]:
+        scale, shift = w.weight(f"{name}.weight", [c]), w.weight(f"{name}.bias", [c])
+    else:   # constants, not parameters
+        scale = w.const(f"{name}.weight", np.ones(c), np.float32)
+        shift = w.const(f"{name}.bias", np.zeros(c), np.float32)
+    mean = w.const(f"{name}.running_mean", np.zeros(c), np.float32)   # buffers: Constant nodes, not parameters
+    var = w.const(f"{name}.running_var", np.ones(c), np.float32)
+    w.node("BatchNormalization", [ins[0], scale, shift, mean, var], name, name, epsilon=a["eps"])
+
+
+def _simple(op_type, **attrs):
+    return lambda w, name, a, ins, shapes, out: w.node(op_type, ins, name, name, **attrs)
+
+
+def _relu6(w, name, a, ins, shapes, out):
+    lo = w.const(f"{name}/min", 0.0, np.float32)
+    hi = w.const(f"{name}/max", 6.0, np.float32)
+    w.node("Clip", [ins[0], lo, hi], name, name)
+
+
+def _gated(gate_op, **attrs):
+    """silu = x * sigmoid(x): the two nodes the exporters write (opset 17 has no SiLU)."""
+    def write(w, name, a, ins, shapes, out):
+        gate = w.node(gate_op, ins, f"{name}/gate", f"{name}/gate", **attrs)
+        w.node("Mul", [ins[0], gate], name, name)
+    return write
+
+
+def _gelu(w, name, a, ins, shapes, out):
+    """gelu = x * 0.5 * (1 + erf(x / sqrt 2)), as torch's exporter writes it before opset 20."""
+    x = ins[0]
+    scaled = w.node("Div", [x, w.const(f"{name}/sqrt2", SQRT2, np.float32)], f"{name}/div", f"{name}/div")
+    erf = w.node("Erf", [scaled], f"{name}/erf", f"{name}/erf")
+    one = w.node("Add", [erf, w.const(f"{name}/one", 1.0, np.float32)], f"{name}/add", f"{name}/add")
+    prod = w.node("Mul", [x, one], f"{name}/mul", f"{name}/mul")
+    w.node("Mul", [prod, w.const(f"{name}/half", 0.5, np.float32)], name, name)
+
+
+def _prelu(w, name, a, ins, shapes, out):
+    shape = [1] if a["shared"] else [shapes[0][0]] + [1] * (len(shapes[0]) - 1)
+    w.node("PRelu", [ins[0], w.weight(f"{name}.weight", shape)], name, name)
+
+
+def _dropout(w, name, a, ins, shapes, out):
+    ratio = w.const(f"{name}/ratio", a["p"], np.float32)
+    w.node("Dropout", [ins[0], ratio], name, name)
+
+
+def _add(w, name, a, ins, shapes, out):
+    w.node("Add" if len(ins) == 2 else "Sum", ins, name, name)
+
+
+def _mul(w, name, a, ins, shapes, out):
+    x, s = ins
+    if len(shapes[1]) == 1 and len(shapes[0]) == 3:   # per-channel weights: (N, C) -> (N, C, 1, 1) to broadcast
+        s = w.node("Unsqueeze", [s, w.const(f"{name}/axes", [2, 3])], f"{name}/unsqueeze", f"{name}/unsqueeze",
+                   doc=INTERNAL)
+    w.node("Mul", [x, s], name, name)
+
+
+def _slice(w, name, a, ins, shapes, out):
+    end = shapes[0][0] if a["end"] is None else a["end"]
+    w.node("Slice", [ins[0], w.const(f"{name}/starts", [a["start"]]), w.const(f"{name}/ends", [end]),
+                     w.const(f"{name}/axes", [1])], name, name)
+
+
+def _channel_shuffle(w, name, a, ins, shapes, out):
+    c, h, wd = shapes[0]
+    g = a["groups"]
+    grouped = w.node("Reshape", [ins[0], w.const(f"{name}/grouped", [1, g, c // g, h, wd])],
+                     f"{name}/group", f"{name}/group")
+    swapped = w.node("Transpose", [grouped], f"{name}/transpose", f"{name}/transpose", perm=[0, 2, 1, 3, 4])
+    w.node("Reshape", [swapped, w.const(f"{name}/flat", [1, c, h, wd])], name, name)
+
+
+def _lrn(w, name, a, ins, shapes, out):
+    w.node("LRN", ins, name, name, size=a["size"], alpha=a["alpha"], beta=a["beta"], bias=a["k"])
+
+
+EXPORT = {
+    "conv": _conv,
+    "conv_transpose": _conv_transpose,
+    "fc": _fc,
+    "maxpool": _pool("MaxPool"),
+    "avgpool": _pool("AveragePool"),
+    "globalavgpool": _simple("GlobalAveragePool"),
+    "adaptiveavgpool": _adaptive,
+    "batchnorm": _batchnorm,
+    "lrn": _lrn,
+    "relu": _simple("Relu"),
+    "relu6": _relu6,
+    "leakyrelu": _simple("LeakyRelu", alpha=0.01),
+    "prelu": _prelu,
+    "elu": _simple("Elu"),
+    "sigmoid": _simple("Sigmoid"),
+    "tanh": _simple("Tanh"),
+    "gelu": _gelu,
+    "silu": _gated("Sigmoid"),
+    "swish": _gated("Sigmoid"),
+    "hardswish": _simple("HardSwish"),
+    "hardsigmoid": _simple("HardSigmoid", alpha=1 / 6, beta=0.5),
+    "softmax": _simple("Softmax", axis=1),
+    "dropout": _dropout,
+    "add": _add,
+    "mul": _mul,
+    "concat": _simple("Concat", axis=1),
+    "flatten": _simple("Flatten", axis=1),
+    "slice": _slice,
+    "channel_shuffle": _channel_shuffle,
+}
