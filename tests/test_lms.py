@@ -144,3 +144,19 @@ def test_questions_carry_the_conventions_but_not_in_an_exam():
     text = ET.fromstring(worksheet_files(exam, ["moodle"])["questions-moodle.xml"]).find(
         "question[@type='numerical']/questiontext/text").text
     assert "Conventions" not in text
+
+
+def test_word_answers_are_short_answer_questions():
+    # the lecture's three findings on AlexNet (LECTURES.md section 2): the most memory in conv1,
+    # the most parameters in fc6, the most FLOPs in conv2
+    sheets = make_sheets("alexnet", ("findings",))
+    files = worksheet_files(sheets, ["moodle", "gift", "qti"])
+    root = ET.fromstring(files["questions-moodle.xml"])
+    short = {q.find("name/text").text.split()[-1]: q.find("answer/text").text
+             for q in root.findall("question[@type='shortanswer']")}
+    assert short == {"memory.top": "conv1", "params.top": "fc6", "flops.top": "conv2"}
+    assert "{=conv1####" in files["questions-gift.txt"]
+    z = zipfile.ZipFile(io.BytesIO(files["questions-qti.zip"]))
+    item = ET.fromstring(z.read("archcost-alexnet-s0/archcost-alexnet-s0.xml")).find(f".//{QTI}item")
+    assert item.find(f".//{QTI}fieldentry").text == "short_answer_question"
+    assert item.find(f".//{QTI}varequal").text == "conv1"
