@@ -260,6 +260,9 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
     if not folder:
         raise ArchcostError("no output folder", "give one with -o, e.g. -o out/")
     students = read_roster(roster) if roster else None
+    if students and variants and variants != len(students):
+        raise ArchcostError(f"--variants {variants} but the roster has {len(students)} students",
+                            "drop --variants: a roster gives one variant per student")
     sheets = make_sheets(network, exercises, seed, len(students) if students else variants, vary, allow_floor,
                          parse_groups(blank), blank_rate, tuple(rows.split(",")) if rows else None, input_,
                          dict(parse_setting(s) for s in settings), max_nodes=max_nodes, difficulty=difficulty,

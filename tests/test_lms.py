@@ -160,3 +160,11 @@ def test_word_answers_are_short_answer_questions():
     item = ET.fromstring(z.read("archcost-alexnet-s0/archcost-alexnet-s0.xml")).find(f".//{QTI}item")
     assert item.find(f".//{QTI}fieldentry").text == "short_answer_question"
     assert item.find(f".//{QTI}varequal").text == "conv1"
+
+
+def test_roster_and_a_different_variant_count_is_an_error(tmp_path):
+    roster = tmp_path / "class.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    r = CliRunner().invoke(cli, ["worksheet", "alexnet", "-o", str(tmp_path / "o"), "--roster", str(roster),
+                                 "--variants", "5"])
+    assert r.exit_code == 2 and "the roster has 3 students" in r.output and not (tmp_path / "o").exists()
