@@ -162,3 +162,17 @@ def test_exercise_totals_name_their_mistakes():
     named = {m.cell: m.mistake for m in got.marks if m.mistake}
     # SENet's excitation without its biases: 2 x 256 x 256 / 16 = 8,192 (Hu et al. 2018)
     assert named == {"separable.params": "depthwise counted as a full conv", "se.params": "bias forgotten"}
+
+
+def test_carried_forward_from_the_row_above():
+    # conv1 answered 60 wide instead of 56: pool1 (3x3, stride 2) then gives floor((60 - 3) / 2) + 1 = 29,
+    # and 64 x 29 x 29 x 4 / 1024 = 210.25 KB -> 210 (the lecture's rules, seed 000)
+    key = _key(make_sheets("alexnet", rows=("conv1", "pool1")))
+    answers = {"conv1.c_out": "64", "conv1.hw_out": "60", "pool1.c_out": "64", "pool1.hw_out": "29",
+               "pool1.memory": "210"}
+    got = grade_text("a.csv", _answers("alexnet-s0", answers), key, Credit(carry=0.5))
+    marks = {m.cell: m for m in got.marks}
+    assert marks["pool1.hw_out"].points == 0.5 and marks["pool1.memory"].points == 0.5
+    assert "carried forward from your conv1.c_out conv1.hw_out = 64, 60" in marks["pool1.hw_out"].why
+    assert "carried forward from your pool1.c_out pool1.hw_out = 64, 29" in marks["pool1.memory"].why
+    assert marks["conv1.hw_out"].points == 0

@@ -266,24 +266,50 @@ def in_other_unit(blank: dict, answer: str) -> str:
     return ""
 
 
-def carried_value(blank: dict, answers: dict):
-    """The blank's value computed from the student's own answers to its row's output cells, when
-    they answered one of them with another number; else None."""
-    carry = blank.get("carry")
+def _own(answers: dict, cell: str):
+    parsed = parse_number(answers.get(cell, (None, ""))[1] or "")
+    return None if parsed is None or parsed[0].denominator != 1 else int(parsed[0])
+
+
+def carried_from_above(blank: dict, answers: dict):
+    """(the blank's value recomputed by its row's op from the student's own output of the row above
+    (key.json's carry_in), those cells) when they answered that with other numbers; else None."""
+    from .mistakes import recompute_from
+
+    carry = blank.get("carry_in")
     if not carry:
         return None
+    c, h, w = carry["input"]
+    own = {cell.rsplit(".", 1)[1]: _own(answers, cell) for cell in carry["cells"]}
+    if None in own.values():
+        return None
+    c2, h2 = own.get("c_out", c), own.get("hw_out", h)
+    if (c2, h2) == (c, h) or min(c2, h2) < 1:
+        return None
+    values = recompute_from(carry, (c2, h2, h2 if h == w else w))
+    v = values and values.get(blank["cell"].rsplit(".", 1)[1])
+    return None if v is None or isinstance(v, str) else (Fraction(str(v)) / blank.get("scale", 1), carry["cells"])
+
+
+def carried_value(blank: dict, answers: dict):
+    """(the blank's value computed from the student's own answers to its row's output cells, those
+    cells) when they answered one of them with another number (else from the row above's:
+    carried_from_above); else None."""
+    carry = blank.get("carry")
+    if not carry:
+        return carried_from_above(blank, answers)
     c, h, w = carry["shape"]
     own = {}
     for cell in carry["cells"]:
         parsed = parse_number(answers.get(cell, (None, ""))[1] or "")
         if parsed is None:
-            return None
+            return carried_from_above(blank, answers)
         own[cell.rsplit(".", 1)[1]] = parsed[0]
     c2, h2 = own.get("c_out", c), own.get("hw_out", h)
     if (c2, h2) == (c, h):
-        return None
+        return carried_from_above(blank, answers)
     w2 = h2 if h == w else w
-    return Fraction(str(carry["per_element"])) * c2 * h2 * w2 / blank.get("scale", 1)
+    return Fraction(str(carry["per_element"])) * c2 * h2 * w2 / blank.get("scale", 1), carry["cells"]
 
 
 def _expected(blank: dict) -> str:
@@ -369,9 +395,9 @@ def grade_text(name: str, text: str, key: dict, credit: Credit | None = None) ->
             parsed = parse_number(answer)
             if unit:
                 why, points = f"right value in the wrong unit ({unit}): {credit.unit:g} credit", credit.unit
-            elif carried is not None and parsed and _same(parsed[0], half_up(carried * 10**b.get("decimals", 0))
+            elif carried is not None and parsed and _same(parsed[0], half_up(carried[0] * 10**b.get("decimals", 0))
                                                           / Fraction(10**b.get("decimals", 0)), b.get("decimals", 0)):
-                src = " ".join(carry_cells := b["carry"]["cells"])
+                src = " ".join(carry_cells := carried[1])
                 own = ", ".join(answers[c][1] for c in carry_cells)
                 why, points = f"carried forward from your {src} = {own}: {credit.carry:g} credit", credit.carry
             elif mistake:

@@ -168,3 +168,35 @@ def mistaken_total(report, names, key: str) -> tuple:
         if changed and total != right:
             out.append((m.name, total))
     return tuple(out)
+
+
+def carried_in(report, row, above) -> dict | None:
+    """What the grader needs to recompute ``row`` from a student's own (wrong) output of the row
+    above it (the cells ``above``: its C out and H/W out blanks): the op, its attributes, the
+    input shape and the conventions. None for a row of several inputs or with costly folded layers."""
+    from dataclasses import asdict
+
+    folded = [report.layer(n) for n in row.folded]
+    if not above or len(row.input_shapes) != 1 or len(row.input_shape) != 3 or any(f.params or f.flops for f in folded):
+        return None
+    attrs = {k: list(v) if isinstance(v, tuple) else v for k, v in dict(row.attrs).items()}
+    return {"cells": list(above), "op": row.op, "attrs": attrs, "input": list(row.input_shape),
+            "conventions": asdict(report.conventions)}
+
+
+def recompute_from(carry: dict, own_input) -> dict | None:
+    """A row's cells (c_out, hw_out, memory, params, flops) recomputed by its op's rules on the
+    student's own input shape; None when that input is not one the op takes."""
+    from ..conventions import Conventions
+
+    op = get_op(carry["op"])
+    try:
+        a = op.coerce(carry["attrs"])
+        ins = [tuple(int(d) for d in own_input)]
+        out = tuple(int(d) for d in op.shape(a, ins))
+        costs = layer_costs(op, a, ins, out, Conventions(**carry["conventions"]))
+    except (ArchcostError, ValueError, TypeError, ZeroDivisionError, KeyError):
+        return None
+    if len(out) != 3:
+        return None
+    return {k: _value(out, costs, k) for k in ("c_out", "hw_out", "memory", "params", "flops")}

@@ -46,6 +46,7 @@ class Blank:
     group: str = ""          # the worked arithmetic that explains it (a row name, a question)
     mistakes: tuple = ()     # (mistake, the value it gives): see mistakes.py
     carry: tuple = ()        # (cells, value per output element, shape): right from the student's own shape
+    carry_in: dict | None = field(default=None, compare=False)   # the row recomputed from the student's own output of the row above
 
     @property
     def rounded(self):
@@ -85,6 +86,8 @@ class Blank:
                     for r in [round_as_table(v, self.scale, self.decimals)] if r != self.rounded or v != self.exact]
         if mistakes:
             d["mistakes"] = mistakes
+        if self.carry_in:
+            d["carry_in"] = self.carry_in
         if self.carry:
             d["carry"] = {"cells": list(self.carry[0]), "per_element": self.carry[1], "shape": list(self.carry[2])}
         return d

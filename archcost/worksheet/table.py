@@ -58,14 +58,14 @@ def _exact(x, key):
     return {"memory": exact_memory(x.memory_bytes), "params": x.params, "flops": x.flops}[key]
 
 
-def _blank(x, col, key, unit, scale, decimals=0, report=None, chosen=()) -> Blank:
-    from .mistakes import carried, mistaken_values
+def _blank(x, col, key, unit, scale, decimals=0, report=None, chosen=(), above=()) -> Blank:
+    from .mistakes import carried, carried_in, mistaken_values
 
     exact = _exact(x, key)
     accept = (exact,) if scale > 1 else ()
     return Blank(f"{x.name}.{key}", f"{x.name}: {HEADERS[col]}", exact, unit, scale, decimals, accept=accept,
                  group=x.name, mistakes=tuple(mistaken_values(report, x, key)) if report else (),
-                 carry=carried(x, key, exact, chosen))
+                 carry=carried(x, key, exact, chosen), carry_in=carried_in(report, x, above) if report else ())
 
 
 def _given(x, decimals=(0, 0, 0)) -> list:
@@ -154,8 +154,10 @@ def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, 
                 hidden.add((i, in_col))    # a row above's blank output would be given away here
         for col in range(len(cells)):
             if (x.name, col) in chosen:
+                above = tuple(f"{src}.{spec[c][0]}" for src in sorted(filter(None, sources)) for c in _INPUT_OF
+                              if (src, c) in chosen)     # the blanks above that give this row its input
                 cells[col] = _blank(x, col, *spec[col], places.get(col, 0), report,
-                                    {spec[c][0] for r, c in chosen if r == x.name and c in spec})
+                                    {spec[c][0] for r, c in chosen if r == x.name and c in spec}, above)
         body.append(tuple(cells))
         if any((x.name, col) in chosen for col in spec):
             work.append((x.name, x.name, _row_work(report, x, explain_layer)))
