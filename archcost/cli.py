@@ -236,7 +236,8 @@ def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_
 @click.option("--lang", default="en", show_default=True, help="The sheets' language: en, ko (archcost/locale/*.po).")
 @click.option("--font", type=click.Path(dir_okay=False), help="A TrueType font for PDF text beyond Latin-1 (Korean).")
 @click.option("--roster", type=click.Path(dir_okay=False), help="A class list CSV (id, name, email): one variant each.")
-@click.option("--difficulty", default="varied", show_default=True, type=click.Choice(["lecture", "varied", "structure"]),
+@click.option("--difficulty", default="varied", show_default=True,
+              type=click.Choice(["lecture", "varied", "structure"]),
               help="lecture: the lecture's own numbers; varied: each variant its own; structure: layers vary too.")
 @click.option("--exam", is_flag=True, help="No conventions block and no hints; room for working under each exercise.")
 @click.option("--shuffle", is_flag=True, help="Each sheet's exercises and questions in its own order.")
@@ -283,13 +284,16 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 @click.option("--lang", default="en", show_default=True, help="The report's language: en, ko.")
 @click.option("--summary", is_flag=True,
-              help="The class summary instead: per cell the share wrong, common wrong values, the mistake behind them; copies.")
+              help="The class summary instead: per cell the share wrong, common wrong values, the mistake behind "
+                   "them; copies.")
 @click.option("--roster", type=click.Path(dir_okay=False), help="The class list CSV (id, name, email) for --gradebook.")
 @click.option("--gradebook", type=click.Choice(["moodle", "canvas", "csv"]),
               help="One row per student in the columns this LMS's grade import reads.")
 @click.option("--assignment", default="archcost", show_default=True, help="The gradebook's score column.")
-@click.option("--weight", "weights", multiple=True, metavar="EXERCISE=W", help="Weigh an exercise's blanks (repeatable).")
-@click.option("--unit-credit", default=0.0, type=click.FloatRange(0, 1), help="Credit for the right value in another unit.")
+@click.option("--weight", "weights", multiple=True, metavar="EXERCISE=W",
+              help="Weigh an exercise's blanks (repeatable).")
+@click.option("--unit-credit", default=0.0, type=click.FloatRange(0, 1),
+              help="Credit for the right value in another unit.")
 @click.option("--carry-credit", default=0.0, type=click.FloatRange(0, 1),
               help="Credit for a cell right from the student's own wrong output shape.")
 @click.pass_context
@@ -549,7 +553,8 @@ def spec(network, input_, settings, max_nodes, output, force):
 @cli.command()
 @click.argument("network", required=False)
 @network_options
-@click.option("--exercise", "exercises", multiple=True, metavar="NAME", help="An exercise (repeatable); default: table.")
+@click.option("--exercise", "exercises", multiple=True, metavar="NAME",
+              help="An exercise (repeatable); default: table.")
 @click.option("--blank", default="output,memory,params,flops", show_default=True,
               help="The table's column groups to ask.")
 @click.option("--rows", help="Only these rows, e.g. conv1,pool1.")

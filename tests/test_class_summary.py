@@ -105,7 +105,8 @@ def test_class_summary_names_the_mistake_and_flags_the_copy(klass):
     out, subs, roster, key = klass
     r = CliRunner().invoke(cli, ["grade", str(out / "key.json"), str(subs), "--summary"])
     assert r.exit_code == 0, r.output
-    lines = {line.split()[0] + " " + line.split()[1]: line for line in r.output.splitlines() if line.startswith("conv1:")}
+    lines = {line.split()[0] + " " + line.split()[1]: line for line in r.output.splitlines()
+             if line.startswith("conv1:")}
     memory = lines["conv1: memory"]
     assert "KB taken as 1000 bytes x2" in memory and "3/3" in memory and "100%" in memory
     assert "possible copies" in r.output

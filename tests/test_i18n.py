@@ -43,7 +43,8 @@ def test_every_catalog_keeps_its_placeholders():
 
 def test_po_reader_continuations_and_patterns():
     entries = parse_po('msgid ""\nmsgstr "Language: xx\\n"\n\nmsgid "a "\n"b"\nmsgstr "X"\n\n'
-                       '#, python-brace-format\nmsgid "{n} cats"\nmsgstr "{n} chats"\n\nmsgid "Cats ate."\nmsgstr "Chats."\n')
+                       '#, python-brace-format\nmsgid "{n} cats"\nmsgstr "{n} chats"\n\n'
+                       'msgid "Cats ate."\nmsgstr "Chats."\n')
     tr = Catalog("xx", entries)
     assert tr("a b") == "X"
     assert tr("3 cats") == "3 chats"

@@ -393,10 +393,11 @@ def grade_text(name: str, text: str, key: dict, credit: Credit | None = None) ->
             unit = in_other_unit(b, answer)
             carried = carried_value(b, answers)
             parsed = parse_number(answer)
+            d = b.get("decimals", 0)
             if unit:
                 why, points = f"right value in the wrong unit ({unit}): {credit.unit:g} credit", credit.unit
-            elif carried is not None and parsed and _same(parsed[0], half_up(carried[0] * 10**b.get("decimals", 0))
-                                                          / Fraction(10**b.get("decimals", 0)), b.get("decimals", 0)):
+            elif carried is not None and parsed and (credit.carry > 0 or not mistake) and _same(
+                    parsed[0], half_up(carried[0] * 10**d) / Fraction(10**d), d):
                 src = " ".join(carry_cells := carried[1])
                 own = ", ".join(answers[c][1] for c in carry_cells)
                 why, points = f"carried forward from your {src} = {own}: {credit.carry:g} credit", credit.carry

@@ -177,8 +177,9 @@ def googlenet_1x1(ctx: Context) -> Section:
     fd, fr = direct.totals.flops, reduced.totals.flops
     blanks = (Blank("direct.flops", f"multiply-adds of the {k}x{k} conv on the {c} channels", fd, "M", 10**6,
                     accept=(fd,), decimals=1, group="direct", mistakes=wrong(direct, ["conv"], "flops")),
-              Blank("reduce.flops", f"multiply-adds of the 1x1 conv down to {r} channels", reduced.layer("reduce").flops,
-                    "M", 10**6, accept=(reduced.layer("reduce").flops,), decimals=1, group="reduced"),
+              Blank("reduce.flops", f"multiply-adds of the 1x1 conv down to {r} channels",
+                    reduced.layer("reduce").flops, "M", 10**6, accept=(reduced.layer("reduce").flops,), decimals=1,
+                    group="reduced"),
               Blank("reduced.flops", f"multiply-adds of the 1x1 and the {k}x{k} together", fr, "M", 10**6,
                     accept=(fr,), decimals=1, group="reduced", mistakes=wrong(reduced, ["reduce", "conv"], "flops")),
               Blank("reduced.hw", "the output's height (and width)", reduced.layer("conv").output_shape[1],

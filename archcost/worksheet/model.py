@@ -46,7 +46,8 @@ class Blank:
     group: str = ""          # the worked arithmetic that explains it (a row name, a question)
     mistakes: tuple = ()     # (mistake, the value it gives): see mistakes.py
     carry: tuple = ()        # (cells, value per output element, shape): right from the student's own shape
-    carry_in: dict | None = field(default=None, compare=False)   # the row recomputed from the student's own output of the row above
+    # the row recomputed from the student's own output of the row above (mistakes.carried_in)
+    carry_in: dict | None = field(default=None, compare=False)
 
     @property
     def rounded(self):
