@@ -116,3 +116,10 @@ def test_numbers_from_the_network_named():
         make_sheets("resnet50", ("bottleneck", "depthwise"))
     with pytest.raises(ArchcostError, match="bring their own networks"):
         make_sheets("resnet50", ("compound",))
+
+
+def test_lecture_level_gives_every_student_the_lectures_table():
+    # the lecture's AlexNet conv1 on every sheet: 784 KB (seed 000)
+    sheets = make_sheets("alexnet", variants=3, difficulty="lecture", groups=("memory",), rows=("conv1",))
+    assert [s.id for s in sheets] == ["alexnet-s0-01", "alexnet-s0-02", "alexnet-s0-03"]
+    assert {s.blanks()[0].exact for s in sheets} == {784.0}

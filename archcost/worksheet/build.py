@@ -110,8 +110,9 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
         if needs and varied:
             drawn = draw_variants(network, n, seed, vary, allow_floor, input, settings, max_nodes, **conventions)
             return [(v.report, v.changes) for v in drawn]
-        if needs:
-            return [(analyze(network, input=input, settings=settings, max_nodes=max_nodes, **conventions), {})]
+        if needs:   # the network itself, on every sheet
+            return [(analyze(network, input=input, settings=settings, max_nodes=max_nodes, **conventions), {})] \
+                * max(n, 1)
         return [(None, {})] * max(n, 1)
 
     reports = draws(variants)
