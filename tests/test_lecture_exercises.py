@@ -123,3 +123,9 @@ def test_lecture_level_gives_every_student_the_lectures_table():
     sheets = make_sheets("alexnet", variants=3, difficulty="lecture", groups=("memory",), rows=("conv1",))
     assert [s.id for s in sheets] == ["alexnet-s0-01", "alexnet-s0-02", "alexnet-s0-03"]
     assert {s.blanks()[0].exact for s in sheets} == {784.0}
+
+
+@pytest.mark.parametrize("name", ["bottleneck", "depthwise", "se", "receptive-field", "googlenet-1x1", "compound"])
+def test_a_class_of_thirty_gets_thirty_different_keys(name):
+    sheets = make_sheets(None, (name,), variants=30)
+    assert len({tuple(b.exact for b in s.blanks()) for s in sheets}) == 30

@@ -37,8 +37,8 @@ def _totals(rep, names):
 
 def bottleneck(ctx: Context) -> Section:
     """ResNet: a bottleneck block (1x1 down, 3x3, 1x1 up) against two 3x3 convs at full width."""
-    c = ctx.pick(ctx.given("c", 256), (128, 256, 512, 1024))
-    h = ctx.pick(ctx.given("h", 56), (7, 14, 28, 56))
+    c = ctx.pick(ctx.given("c", 256), (64, 128, 192, 256, 384, 512, 768, 1024))
+    h = ctx.pick(ctx.given("h", 56), (7, 14, 28, 56, 112))
     red = c // ctx.pick(4, (2, 4, 8)) if ctx.structure else ctx.given("red", c // 4) if not ctx.varied else c // 4
     inp = [c, h, h]
     block = run({"name": "bottleneck", "input": inp, "layers": [
@@ -102,8 +102,8 @@ def depthwise(ctx: Context) -> Section:
 
 def se_block(ctx: Context) -> Section:
     """SENet: what a squeeze-and-excitation block adds to a C-channel map."""
-    c = ctx.pick(ctx.given("c", 256), (64, 128, 256, 512, 1024))
-    h = ctx.pick(ctx.given("h", 56), (7, 14, 28, 56))
+    c = ctx.pick(ctx.given("c", 256), (64, 96, 128, 192, 256, 384, 512, 768, 1024))
+    h = ctx.pick(ctx.given("h", 56), (7, 14, 28, 56, 112))
     r = ctx.pick(16, (4, 8, 16)) if ctx.structure else ctx.given("r", 16) if not ctx.varied else 16
     layers = [{"name": "squeeze", "op": "globalavgpool"},
               {"name": "fc1", "op": "fc", "out": c // r}, {"name": "relu", "op": "relu"},
@@ -197,10 +197,8 @@ def googlenet_1x1(ctx: Context) -> Section:
 def compound(ctx: Context) -> Section:
     """EfficientNet: the FLOPs of a network scaled in depth d, width w and resolution r grow as d x w^2 x r^2."""
     alpha, beta, gamma = (Fraction(12, 10), Fraction(11, 10), Fraction(115, 100))
-    phi = ctx.pick(1, (1, 2)) if ctx.varied else 1
-    layers0, c0, r0 = 5, 40, 32
-    if ctx.structure:
-        layers0, c0, r0 = ctx.rng.choice((4, 5, 6)), ctx.rng.choice((32, 40, 48)), ctx.rng.choice((32, 64))
+    phi = ctx.pick(1, (1, 2))
+    layers0, c0, r0 = ctx.pick(5, (3, 4, 5, 6)), ctx.pick(40, (24, 32, 40, 48)), ctx.pick(32, (32, 48, 64))
     d, w, res = alpha**phi, beta**phi, gamma**phi
     layers1, c1, r1 = round(layers0 * d), round(c0 * w), round(r0 * res)
 
