@@ -183,3 +183,27 @@ def test_korean_exercise_list_is_whole():
     ko.missing.clear()
     text = list_exercises("ko")
     assert not ko.missing and text.count("\n") == len(EXERCISES) and "네트워크 필요" in text
+
+
+def test_catalogs_are_gettext_files_gettext_reads_alike(tmp_path):
+    """GNU msgfmt checks each catalog (syntax, duplicates, python-brace-format placeholders), and the
+    standard library's gettext reads the compiled file to the same translations as archcost's loader."""
+    import gettext
+    import os
+    import shutil
+    import subprocess
+
+    from archcost.i18n import LOCALE_DIR
+
+    if not shutil.which("msgfmt"):
+        pytest.skip("GNU gettext's msgfmt is not installed")
+    for lang in languages()[1:]:
+        po, mo = os.path.join(LOCALE_DIR, f"{lang}.po"), tmp_path / f"{lang}.mo"
+        done = subprocess.run(["msgfmt", "--check", "-o", str(mo), po], capture_output=True, text=True)
+        assert done.returncode == 0 and not done.stderr, done.stderr
+        with open(mo, "rb") as fh:
+            gnu = gettext.GNUTranslations(fh)
+        ours = catalog(lang)
+        assert ours.exact and all(gnu.gettext(k) == v for k, v in ours.exact.items())
+        if lang == "ko":   # the lecture notes' term
+            assert gnu.gettext("memory (KB)") == "메모리 (KB)"
