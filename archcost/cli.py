@@ -317,7 +317,7 @@ def grade(ctx, key, answers, fmt, output, force, lang, summary, roster, gradeboo
     if gradebook:
         text = render_gradebook(results, load_key(key), gradebook, students, assignment, lang)
     elif summary:
-        text = render_summary(results, load_key(key), lang)
+        text = render_summary(results, load_key(key), lang, fmt)
     else:
         text = render_grades(results, fmt, lang)
     write_output(text, output, force)

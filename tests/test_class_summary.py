@@ -177,3 +177,13 @@ def test_carried_forward_from_the_row_above():
     assert "carried forward from your conv1.c_out conv1.hw_out = 64, 60" in marks["pool1.hw_out"].why
     assert "carried forward from your pool1.c_out pool1.hw_out = 64, 29" in marks["pool1.memory"].why
     assert marks["conv1.hw_out"].points == 0
+
+
+def test_summary_as_json(klass):
+    out, subs, roster, key = klass
+    r = CliRunner().invoke(cli, ["grade", str(out / "key.json"), str(subs), "--summary", "--format", "json"])
+    doc = json.loads(r.output)
+    memory = next(c for c in doc["cells"] if c["cell"] == "conv1.memory")
+    assert (memory["wrong"], memory["answered"]) == (3, 3)      # two KB = 1000 bytes, one copied key
+    assert {"mistake": "KB taken as 1000 bytes", "count": 2} in memory["mistakes"]
+    assert len(doc["copies"]) == 1

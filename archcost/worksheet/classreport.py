@@ -87,11 +87,18 @@ def copies(results, key) -> list[str]:
     return flags
 
 
-def render_summary(results, key, lang=None) -> str:
+def render_summary(results, key, lang=None, fmt: str = "text") -> str:
+    """The class summary as text, or every figure of it as json (cells, then the copies flagged)."""
+    import json
+
     from ..i18n import catalog, simple_table
 
     tr = catalog(lang)
     rows = cell_summary(results, key)
+    if fmt == "json":
+        cells = [dict(r, wrong_values=[{"answer": v, "count": n, "mistake": m} for v, n, m in r["wrong_values"]],
+                      mistakes=[{"mistake": m, "count": n} for m, n in r["mistakes"]]) for r in rows]
+        return json.dumps({"cells": cells, "copies": copies(results, key)}, indent=2, ensure_ascii=False) + "\n"
     body = []
     for row in rows:
         values = "; ".join(f"{v} x{n}" + (f" ({tr(m)})" if m else "") for v, n, m in row["wrong_values"])
