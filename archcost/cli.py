@@ -273,6 +273,8 @@ def worksheet(network, input_, settings, no_bias_flops, dtype, batch, max_nodes,
     files = worksheet_files(sheets, parse_formats(formats), lang, font)
     write_folder(folder, files, force, owned=CLASS_FILE.fullmatch)
     click.echo(f"wrote {len(files)} files to {folder}: {len(sheets)} sheet(s), their keys, answers CSVs and key.json")
+    for w in sheets[0].info.get("warnings", ()):
+        click.echo(f"warning: {w}", err=True)
 
 
 @cli.command()

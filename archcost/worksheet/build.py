@@ -88,14 +88,18 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
     from .variants import draw_variants
 
     chosen = _exercises(exercises)
-    given = {}    # exercise -> the numbers NETWORK's own layers give it
+    given, notes = {}, []    # exercise -> the numbers NETWORK's own layers give it; what could not
     if network and not any(e.needs_network for e in chosen):
         cannot = [e.name for e in chosen if e.from_network is None]
         if cannot:
             raise ArchcostError(f"the exercise(s) {', '.join(cannot)} bring their own networks",
                                 f"drop '{network}', or add --exercise table or --exercise findings")
         own = analyze(network, input=input, settings=settings, max_nodes=max_nodes, **conventions)
-        given = {e.name: e.from_network(own) for e in chosen}
+        for e in chosen:
+            try:
+                given[e.name] = e.from_network(own)
+            except ArchcostError as exc:   # this network has no such block: the lecture's numbers, said so
+                notes.append(f"{exc.what}: it uses the lecture's numbers")
     needs = any(e.needs_network for e in chosen)
     if needs and not network:
         raise ArchcostError(f"exercise '{next(e.name for e in chosen if e.needs_network)}' needs a network",
@@ -116,7 +120,7 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
         return [(None, {})] * max(n, 1)
 
     reports = draws(variants)
-    base = reports[0][0].network if needs else (network if given else chosen[0].name)
+    base = reports[0][0].network if needs else (network if network else chosen[0].name)
     options = {"groups": groups, "rate": rate, "rows": rows}
 
     def sheet(i, report, changes, attempt=0):
@@ -135,7 +139,8 @@ def make_sheets(network=None, exercises=("table",), seed: int = 0, variants: int
         else:
             title = sections[0].title if len(sections) == 1 else f"CNN architectures: {', '.join(names)}"
         info = {"seed": seed, "exercises": names, "conventions": conv.to_dict(),
-                **({"difficulty": difficulty} if difficulty != "varied" else {}), **({"exam": True} if exam else {})}
+                **({"difficulty": difficulty} if difficulty != "varied" else {}), **({"exam": True} if exam else {}),
+                **({"warnings": notes} if notes else {})}
         if report:
             info.update(network=report.network, input=list(report.input), changes=changes)
         return Sheet(sid, f"Worksheet: {title}", INSTRUCTIONS, conventions_text(sections), sections, info)
