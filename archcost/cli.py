@@ -220,7 +220,8 @@ def explain(network, layers, input_, settings, no_bias_flops, dtype, batch, max_
 @network_options
 @click.option("-o", "--output", "folder", metavar="FOLDER", help="Write the files into FOLDER (created if missing).")
 @click.option("--format", "formats", default="markdown,html", show_default=True,
-              help="Comma list of markdown, html, latex, pdf (pip install 'archcost[pdf]'), or all.")
+              help="Comma list of markdown, html, latex, pdf (pip install 'archcost[pdf]'), or all; "
+                   "moodle, gift, qti: the blanks as LMS questions.")
 @click.option("--blank", default="output,memory,params,flops", show_default=True,
               help="The table's column groups to leave blank.")
 @click.option("--blank-rate", type=float, help="Leave only this share of those cells blank, drawn at random (e.g. 0.4).")
