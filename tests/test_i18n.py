@@ -207,3 +207,18 @@ def test_catalogs_are_gettext_files_gettext_reads_alike(tmp_path):
         assert ours.exact and all(gnu.gettext(k) == v for k, v in ours.exact.items())
         if lang == "ko":   # the lecture notes' term
             assert gnu.gettext("memory (KB)") == "메모리 (KB)"
+
+
+def test_korean_html_sheet_declares_its_language():
+    from html.parser import HTMLParser
+
+    sheet = make_sheets("alexnet", groups=("memory",), rows=("conv1",))[0]
+    page = render(sheet, "html", lang="ko")
+    texts = []
+
+    class Reader(HTMLParser):
+        def handle_data(self, data):
+            texts.append(data)
+
+    Reader().feed(page)
+    assert '<html lang="ko">' in page and "메모리 (KB)" in texts and "계산 규칙" in texts
