@@ -112,4 +112,165 @@ LAYERS = {
         "cbr 96x49x49; cbr 96x25x25; [cb 56x25x25; cbrcbr 168x25x25] *2; cb 56x25x25; cbr 336x25x25; cbr 336x13x13; "
         "[cb 104x13x13; cbrcbr 624x13x13] *3; cb 128x13x13; cbrcbr 768x13x13; cb 128x13x13; cbr 768x13x13; "
         "cbr 768x7x7; [cb 248x7x7; cbrcbr 1488x7x7] *4; cb 416x7x7; cbr 1280x7x7; d 1280; f 1000"),
+    # RegNetX and RegNetY (torchvision.models.regnet)
+    "regnet_x_400mf@224": (5495976, 413812608,
+        "cbr 32x112x112; cb 32x56x56; cbr 32x112x112; cbrcbr 32x56x56; cb 64x28x28; cbr 64x56x56; cbrcbrcbrcbrcbr 64x28x28; "
+        "cb 160x14x14; cbr 160x28x28; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 160x14x14; "
+        "cb 400x7x7; cbr 400x14x14; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 400x7x7; "
+        "a 400x1x1; f 1000"),
+    "regnet_x_400mf@193": (5495976, 379313376,
+        "cbr 32x97x97; cb 32x49x49; cbr 32x97x97; cbrcbr 32x49x49; cb 64x25x25; cbr 64x49x49; cbrcbrcbrcbrcbr 64x25x25; "
+        "cb 160x13x13; cbr 160x25x25; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 160x13x13; "
+        "cb 400x7x7; cbr 400x13x13; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 400x7x7; "
+        "a 400x1x1; f 1000"),
+    "regnet_x_800mf@224": (7259656, 799699712,
+        "cbr 32x112x112; cb 64x56x56; cbr 64x112x112; cbrcbr 64x56x56; cb 128x28x28; cbr 128x56x56; cbrcbrcbrcbrcbrcbrcbrcbr 128x28x28; "
+        "cb 288x14x14; cbr 288x28x28; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 288x14x14; "
+        "cb 672x7x7; cbr 672x14x14; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 672x7x7; a 672x1x1; f 1000"),
+    "regnet_x_800mf@193": (7259656, 701106272,
+        "cbr 32x97x97; cb 64x49x49; cbr 64x97x97; cbrcbr 64x49x49; cb 128x25x25; cbr 128x49x49; cbrcbrcbrcbrcbrcbrcbrcbr 128x25x25; "
+        "cb 288x13x13; cbr 288x25x25; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 288x13x13; "
+        "cb 672x7x7; cbr 672x13x13; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 672x7x7; a 672x1x1; f 1000"),
+    "regnet_x_1_6gf@224": (9190136, 1602849792,
+        "cbr 32x112x112; cb 72x56x56; cbr 72x112x112; cbrcbrcbrcbrcbr 72x56x56; cb 168x28x28; cbr 168x56x56; "
+        "cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 168x28x28; cb 408x14x14; cbr 408x28x28; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 408x14x14; "
+        "cb 912x7x7; cbr 912x14x14; cbrcbrcbrcbrcbr 912x7x7; a 912x1x1; f 1000"),
+    "regnet_x_1_6gf@193": (9190136, 1359639840,
+        "cbr 32x97x97; cb 72x49x49; cbr 72x97x97; cbrcbrcbrcbrcbr 72x49x49; cb 168x25x25; cbr 168x49x49; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 168x25x25; "
+        "cb 408x13x13; cbr 408x25x25; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 408x13x13; "
+        "cb 912x7x7; cbr 912x13x13; cbrcbrcbrcbrcbr 912x7x7; a 912x1x1; f 1000"),
+    "regnet_x_3_2gf@224": (15296552, 3176621952,
+        "cbr 32x112x112; cb 96x56x56; cbr 96x112x112; cbrcbrcbrcbrcbr 96x56x56; cb 192x28x28; cbr 192x56x56; "
+        "cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 192x28x28; cb 432x14x14; cbr 432x28x28; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 432x14x14; "
+        "cb 1008x7x7; cbr 1008x14x14; cbrcbrcbrcbrcbr 1008x7x7; a 1008x1x1; f 1000"),
+    "regnet_x_3_2gf@193": (15296552, 2671763424,
+        "cbr 32x97x97; cb 96x49x49; cbr 96x97x97; cbrcbrcbrcbrcbr 96x49x49; cb 192x25x25; cbr 192x49x49; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 192x25x25; "
+        "cb 432x13x13; cbr 432x25x25; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 432x13x13; "
+        "cb 1008x7x7; cbr 1008x13x13; cbrcbrcbrcbrcbr 1008x7x7; a 1008x1x1; f 1000"),
+    "regnet_x_8gf@224": (39572648, 7995132416,
+        "cbr 32x112x112; cb 80x56x56; cbr 80x112x112; cbrcbrcbrcbrcbr 80x56x56; cb 240x28x28; cbr 240x56x56; "
+        "cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 240x28x28; cb 720x14x14; cbr 720x28x28; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 720x14x14; "
+        "cb 1920x7x7; cbr 1920x14x14; cbrcbr 1920x7x7; a 1920x1x1; f 1000"),
+    "regnet_x_8gf@193": (39572648, 6787777376,
+        "cbr 32x97x97; cb 80x49x49; cbr 80x97x97; cbrcbrcbrcbrcbr 80x49x49; cb 240x25x25; cbr 240x49x49; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 240x25x25; "
+        "cb 720x13x13; cbr 720x25x25; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 720x13x13; "
+        "cb 1920x7x7; cbr 1920x13x13; cbrcbr 1920x7x7; a 1920x1x1; f 1000"),
+    "regnet_x_16gf@224": (54278536, 15940755456,
+        "cbr 32x112x112; cb 256x56x56; cbr 256x112x112; cbrcbrcbrcbrcbr 256x56x56; cb 512x28x28; cbr 512x56x56; "
+        "cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 512x28x28; cb 896x14x14; cbr 896x28x28; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 896x14x14; "
+        "cb 2048x7x7; cbr 2048x14x14; cbrcbr 2048x7x7; a 2048x1x1; f 1000"),
+    "regnet_x_16gf@193": (54278536, 13150882656,
+        "cbr 32x97x97; cb 256x49x49; cbr 256x97x97; cbrcbrcbrcbrcbr 256x49x49; cb 512x25x25; cbr 512x49x49; "
+        "cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 512x25x25; cb 896x13x13; cbr 896x25x25; cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 896x13x13; "
+        "cb 2048x7x7; cbr 2048x13x13; cbrcbr 2048x7x7; a 2048x1x1; f 1000"),
+    "regnet_x_32gf@224": (107811560, 31735929792,
+        "cbr 32x112x112; cb 336x56x56; cbr 336x112x112; cbrcbrcbrcbrcbr 336x56x56; cb 672x28x28; cbr 672x56x56; "
+        "cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 672x28x28; cb 1344x14x14; cbr 1344x28x28; "
+        "cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 1344x14x14; "
+        "cb 2520x7x7; cbr 2520x14x14; cbrcbr 2520x7x7; a 2520x1x1; f 1000"),
+    "regnet_x_32gf@193": (107811560, 26237718048,
+        "cbr 32x97x97; cb 336x49x49; cbr 336x97x97; cbrcbrcbrcbrcbr 336x49x49; cb 672x25x25; cbr 672x49x49; "
+        "cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 672x25x25; cb 1344x13x13; cbr 1344x25x25; "
+        "cbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbrcbr 1344x13x13; "
+        "cb 2520x7x7; cbr 2520x13x13; cbrcbr 2520x7x7; a 2520x1x1; f 1000"),
+    "regnet_y_400mf@224": (4344144, 401842848,
+        "cbr 32x112x112; cb 48x56x56; cbr 48x112x112; cbr 48x56x56; a 48x1x1; cr 8x1x1; cg 48x1x1; cbr 48x56x56; "
+        "cb 104x28x28; cbr 104x56x56; cbr 104x28x28; a 104x1x1; cr 12x1x1; [cg 104x1x1; cbrcbrcbr 104x28x28; "
+        "a 104x1x1; cr 26x1x1] *2; cg 104x1x1; cbr 104x28x28; cb 208x14x14; cbr 208x28x28; cbr 208x14x14; a 208x1x1; "
+        "cr 26x1x1; [cg 208x1x1; cbrcbrcbr 208x14x14; a 208x1x1; cr 52x1x1] *5; cg 208x1x1; cbr 208x14x14; "
+        "cb 440x7x7; cbr 440x14x14; cbr 440x7x7; a 440x1x1; cr 52x1x1; [cg 440x1x1; cbrcbrcbr 440x7x7; a 440x1x1; "
+        "cr 110x1x1] *5; cg 440x1x1; cbr 440x7x7; a 440x1x1; f 1000"),
+    "regnet_y_400mf@193": (4344144, 350552832,
+        "cbr 32x97x97; cb 48x49x49; cbr 48x97x97; cbr 48x49x49; a 48x1x1; cr 8x1x1; cg 48x1x1; cbr 48x49x49; "
+        "cb 104x25x25; cbr 104x49x49; cbr 104x25x25; a 104x1x1; cr 12x1x1; [cg 104x1x1; cbrcbrcbr 104x25x25; "
+        "a 104x1x1; cr 26x1x1] *2; cg 104x1x1; cbr 104x25x25; cb 208x13x13; cbr 208x25x25; cbr 208x13x13; a 208x1x1; "
+        "cr 26x1x1; [cg 208x1x1; cbrcbrcbr 208x13x13; a 208x1x1; cr 52x1x1] *5; cg 208x1x1; cbr 208x13x13; "
+        "cb 440x7x7; cbr 440x13x13; cbr 440x7x7; a 440x1x1; cr 52x1x1; [cg 440x1x1; cbrcbrcbr 440x7x7; a 440x1x1; "
+        "cr 110x1x1] *5; cg 440x1x1; cbr 440x7x7; a 440x1x1; f 1000"),
+    "regnet_y_800mf@224": (6432512, 833856256,
+        "cbr 32x112x112; cb 64x56x56; cbr 64x112x112; cbr 64x56x56; a 64x1x1; cr 8x1x1; cg 64x1x1; cbr 64x56x56; "
+        "cb 144x28x28; cbr 144x56x56; cbr 144x28x28; a 144x1x1; cr 16x1x1; [cg 144x1x1; cbrcbrcbr 144x28x28; "
+        "a 144x1x1; cr 36x1x1] *2; cg 144x1x1; cbr 144x28x28; cb 320x14x14; cbr 320x28x28; cbr 320x14x14; a 320x1x1; "
+        "cr 36x1x1; [cg 320x1x1; cbrcbrcbr 320x14x14; a 320x1x1; cr 80x1x1] *7; cg 320x1x1; cbr 320x14x14; "
+        "cb 784x7x7; cbr 784x14x14; cbr 784x7x7; a 784x1x1; cr 80x1x1; cg 784x1x1; cbrcbrcbr 784x7x7; a 784x1x1; "
+        "cr 196x1x1; cg 784x1x1; cbr 784x7x7; a 784x1x1; f 1000"),
+    "regnet_y_800mf@193": (6432512, 712052320,
+        "cbr 32x97x97; cb 64x49x49; cbr 64x97x97; cbr 64x49x49; a 64x1x1; cr 8x1x1; cg 64x1x1; cbr 64x49x49; "
+        "cb 144x25x25; cbr 144x49x49; cbr 144x25x25; a 144x1x1; cr 16x1x1; [cg 144x1x1; cbrcbrcbr 144x25x25; "
+        "a 144x1x1; cr 36x1x1] *2; cg 144x1x1; cbr 144x25x25; cb 320x13x13; cbr 320x25x25; cbr 320x13x13; a 320x1x1; "
+        "cr 36x1x1; [cg 320x1x1; cbrcbrcbr 320x13x13; a 320x1x1; cr 80x1x1] *7; cg 320x1x1; cbr 320x13x13; "
+        "cb 784x7x7; cbr 784x13x13; cbr 784x7x7; a 784x1x1; cr 80x1x1; cg 784x1x1; cbrcbrcbr 784x7x7; a 784x1x1; "
+        "cr 196x1x1; cg 784x1x1; cbr 784x7x7; a 784x1x1; f 1000"),
+    "regnet_y_1_6gf@224": (11202430, 1612076160,
+        "cbr 32x112x112; cb 48x56x56; cbr 48x112x112; cbr 48x56x56; a 48x1x1; cr 8x1x1; cg 48x1x1; cbrcbrcbr 48x56x56; "
+        "a 48x1x1; cr 12x1x1; cg 48x1x1; cbr 48x56x56; cb 120x28x28; cbr 120x56x56; cbr 120x28x28; a 120x1x1; "
+        "cr 12x1x1; [cg 120x1x1; cbrcbrcbr 120x28x28; a 120x1x1; cr 30x1x1] *5; cg 120x1x1; cbr 120x28x28; "
+        "cb 336x14x14; cbr 336x28x28; cbr 336x14x14; a 336x1x1; cr 30x1x1; [cg 336x1x1; cbrcbrcbr 336x14x14; "
+        "a 336x1x1; cr 84x1x1] *16; cg 336x1x1; cbr 336x14x14; cb 888x7x7; cbr 888x14x14; cbr 888x7x7; a 888x1x1; "
+        "cr 84x1x1; cg 888x1x1; cbrcbrcbr 888x7x7; a 888x1x1; cr 222x1x1; cg 888x1x1; cbr 888x7x7; a 888x1x1; "
+        "f 1000"),
+    "regnet_y_1_6gf@193": (11202430, 1378581024,
+        "cbr 32x97x97; cb 48x49x49; cbr 48x97x97; cbr 48x49x49; a 48x1x1; cr 8x1x1; cg 48x1x1; cbrcbrcbr 48x49x49; "
+        "a 48x1x1; cr 12x1x1; cg 48x1x1; cbr 48x49x49; cb 120x25x25; cbr 120x49x49; cbr 120x25x25; a 120x1x1; "
+        "cr 12x1x1; [cg 120x1x1; cbrcbrcbr 120x25x25; a 120x1x1; cr 30x1x1] *5; cg 120x1x1; cbr 120x25x25; "
+        "cb 336x13x13; cbr 336x25x25; cbr 336x13x13; a 336x1x1; cr 30x1x1; [cg 336x1x1; cbrcbrcbr 336x13x13; "
+        "a 336x1x1; cr 84x1x1] *16; cg 336x1x1; cbr 336x13x13; cb 888x7x7; cbr 888x13x13; cbr 888x7x7; a 888x1x1; "
+        "cr 84x1x1; cg 888x1x1; cbrcbrcbr 888x7x7; a 888x1x1; cr 222x1x1; cg 888x1x1; cbr 888x7x7; a 888x1x1; "
+        "f 1000"),
+    "regnet_y_3_2gf@224": (19436338, 3176482752,
+        "cbr 32x112x112; cb 72x56x56; cbr 72x112x112; cbr 72x56x56; a 72x1x1; cr 8x1x1; cg 72x1x1; cbrcbrcbr 72x56x56; "
+        "a 72x1x1; cr 18x1x1; cg 72x1x1; cbr 72x56x56; cb 216x28x28; cbr 216x56x56; cbr 216x28x28; a 216x1x1; "
+        "cr 18x1x1; [cg 216x1x1; cbrcbrcbr 216x28x28; a 216x1x1; cr 54x1x1] *4; cg 216x1x1; cbr 216x28x28; "
+        "cb 576x14x14; cbr 576x28x28; cbr 576x14x14; a 576x1x1; cr 54x1x1; [cg 576x1x1; cbrcbrcbr 576x14x14; "
+        "a 576x1x1; cr 144x1x1] *12; cg 576x1x1; cbr 576x14x14; cb 1512x7x7; cbr 1512x14x14; cbr 1512x7x7; "
+        "a 1512x1x1; cr 144x1x1; cg 1512x1x1; cbr 1512x7x7; a 1512x1x1; f 1000"),
+    "regnet_y_3_2gf@193": (19436338, 2698530912,
+        "cbr 32x97x97; cb 72x49x49; cbr 72x97x97; cbr 72x49x49; a 72x1x1; cr 8x1x1; cg 72x1x1; cbrcbrcbr 72x49x49; "
+        "a 72x1x1; cr 18x1x1; cg 72x1x1; cbr 72x49x49; cb 216x25x25; cbr 216x49x49; cbr 216x25x25; a 216x1x1; "
+        "cr 18x1x1; [cg 216x1x1; cbrcbrcbr 216x25x25; a 216x1x1; cr 54x1x1] *4; cg 216x1x1; cbr 216x25x25; "
+        "cb 576x13x13; cbr 576x25x25; cbr 576x13x13; a 576x1x1; cr 54x1x1; [cg 576x1x1; cbrcbrcbr 576x13x13; "
+        "a 576x1x1; cr 144x1x1] *12; cg 576x1x1; cbr 576x13x13; cb 1512x7x7; cbr 1512x13x13; cbr 1512x7x7; "
+        "a 1512x1x1; cr 144x1x1; cg 1512x1x1; cbr 1512x7x7; a 1512x1x1; f 1000"),
+    "regnet_y_8gf@224": (39381472, 8473070592,
+        "cbr 32x112x112; cb 224x56x56; cbr 224x112x112; cbr 224x56x56; a 224x1x1; cr 8x1x1; cg 224x1x1; cbrcbrcbr 224x56x56; "
+        "a 224x1x1; cr 56x1x1; cg 224x1x1; cbr 224x56x56; cb 448x28x28; cbr 448x56x56; cbr 448x28x28; a 448x1x1; "
+        "cr 56x1x1; [cg 448x1x1; cbrcbrcbr 448x28x28; a 448x1x1; cr 112x1x1] *3; cg 448x1x1; cbr 448x28x28; "
+        "cb 896x14x14; cbr 896x28x28; cbr 896x14x14; a 896x1x1; cr 112x1x1; [cg 896x1x1; cbrcbrcbr 896x14x14; "
+        "a 896x1x1; cr 224x1x1] *9; cg 896x1x1; cbr 896x14x14; cb 2016x7x7; cbr 2016x14x14; cbr 2016x7x7; a 2016x1x1; "
+        "cr 224x1x1; cg 2016x1x1; cbr 2016x7x7; a 2016x1x1; f 1000"),
+    "regnet_y_8gf@193": (39381472, 7052119392,
+        "cbr 32x97x97; cb 224x49x49; cbr 224x97x97; cbr 224x49x49; a 224x1x1; cr 8x1x1; cg 224x1x1; cbrcbrcbr 224x49x49; "
+        "a 224x1x1; cr 56x1x1; cg 224x1x1; cbr 224x49x49; cb 448x25x25; cbr 448x49x49; cbr 448x25x25; a 448x1x1; "
+        "cr 56x1x1; [cg 448x1x1; cbrcbrcbr 448x25x25; a 448x1x1; cr 112x1x1] *3; cg 448x1x1; cbr 448x25x25; "
+        "cb 896x13x13; cbr 896x25x25; cbr 896x13x13; a 896x1x1; cr 112x1x1; [cg 896x1x1; cbrcbrcbr 896x13x13; "
+        "a 896x1x1; cr 224x1x1] *9; cg 896x1x1; cbr 896x13x13; cb 2016x7x7; cbr 2016x13x13; cbr 2016x7x7; a 2016x1x1; "
+        "cr 224x1x1; cg 2016x1x1; cbr 2016x7x7; a 2016x1x1; f 1000"),
+    "regnet_y_16gf@224": (83590140, 15911510272,
+        "cbr 32x112x112; cb 224x56x56; cbr 224x112x112; cbr 224x56x56; a 224x1x1; cr 8x1x1; cg 224x1x1; cbrcbrcbr 224x56x56; "
+        "a 224x1x1; cr 56x1x1; cg 224x1x1; cbr 224x56x56; cb 448x28x28; cbr 448x56x56; cbr 448x28x28; a 448x1x1; "
+        "cr 56x1x1; [cg 448x1x1; cbrcbrcbr 448x28x28; a 448x1x1; cr 112x1x1] *3; cg 448x1x1; cbr 448x28x28; "
+        "cb 1232x14x14; cbr 1232x28x28; cbr 1232x14x14; a 1232x1x1; cr 112x1x1; [cg 1232x1x1; cbrcbrcbr 1232x14x14; "
+        "a 1232x1x1; cr 308x1x1] *10; cg 1232x1x1; cbr 1232x14x14; cb 3024x7x7; cbr 3024x14x14; cbr 3024x7x7; "
+        "a 3024x1x1; cr 308x1x1; cg 3024x1x1; cbr 3024x7x7; a 3024x1x1; f 1000"),
+    "regnet_y_16gf@193": (83590140, 13405515616,
+        "cbr 32x97x97; cb 224x49x49; cbr 224x97x97; cbr 224x49x49; a 224x1x1; cr 8x1x1; cg 224x1x1; cbrcbrcbr 224x49x49; "
+        "a 224x1x1; cr 56x1x1; cg 224x1x1; cbr 224x49x49; cb 448x25x25; cbr 448x49x49; cbr 448x25x25; a 448x1x1; "
+        "cr 56x1x1; [cg 448x1x1; cbrcbrcbr 448x25x25; a 448x1x1; cr 112x1x1] *3; cg 448x1x1; cbr 448x25x25; "
+        "cb 1232x13x13; cbr 1232x25x25; cbr 1232x13x13; a 1232x1x1; cr 112x1x1; [cg 1232x1x1; cbrcbrcbr 1232x13x13; "
+        "a 1232x1x1; cr 308x1x1] *10; cg 1232x1x1; cbr 1232x13x13; cb 3024x7x7; cbr 3024x13x13; cbr 3024x7x7; "
+        "a 3024x1x1; cr 308x1x1; cg 3024x1x1; cbr 3024x7x7; a 3024x1x1; f 1000"),
+    "regnet_y_32gf@224": (145046770, 32279552832,
+        "cbr 32x112x112; cb 232x56x56; cbr 232x112x112; cbr 232x56x56; a 232x1x1; cr 8x1x1; cg 232x1x1; cbrcbrcbr 232x56x56; "
+        "a 232x1x1; cr 58x1x1; cg 232x1x1; cbr 232x56x56; cb 696x28x28; cbr 696x56x56; cbr 696x28x28; a 696x1x1; "
+        "cr 58x1x1; [cg 696x1x1; cbrcbrcbr 696x28x28; a 696x1x1; cr 174x1x1] *4; cg 696x1x1; cbr 696x28x28; "
+        "cb 1392x14x14; cbr 1392x28x28; cbr 1392x14x14; a 1392x1x1; cr 174x1x1; [cg 1392x1x1; cbrcbrcbr 1392x14x14; "
+        "a 1392x1x1; cr 348x1x1] *11; cg 1392x1x1; cbr 1392x14x14; cb 3712x7x7; cbr 3712x14x14; cbr 3712x7x7; "
+        "a 3712x1x1; cr 348x1x1; cg 3712x1x1; cbr 3712x7x7; a 3712x1x1; f 1000"),
+    "regnet_y_32gf@193": (145046770, 26959743840,
+        "cbr 32x97x97; cb 232x49x49; cbr 232x97x97; cbr 232x49x49; a 232x1x1; cr 8x1x1; cg 232x1x1; cbrcbrcbr 232x49x49; "
+        "a 232x1x1; cr 58x1x1; cg 232x1x1; cbr 232x49x49; cb 696x25x25; cbr 696x49x49; cbr 696x25x25; a 696x1x1; "
+        "cr 58x1x1; [cg 696x1x1; cbrcbrcbr 696x25x25; a 696x1x1; cr 174x1x1] *4; cg 696x1x1; cbr 696x25x25; "
+        "cb 1392x13x13; cbr 1392x25x25; cbr 1392x13x13; a 1392x1x1; cr 174x1x1; [cg 1392x1x1; cbrcbrcbr 1392x13x13; "
+        "a 1392x1x1; cr 348x1x1] *11; cg 1392x1x1; cbr 1392x13x13; cb 3712x7x7; cbr 3712x13x13; cbr 3712x7x7; "
+        "a 3712x1x1; cr 348x1x1; cg 3712x1x1; cbr 3712x7x7; a 3712x1x1; f 1000"),
 }
