@@ -273,4 +273,51 @@ LAYERS = {
         "cb 1392x13x13; cbr 1392x25x25; cbr 1392x13x13; a 1392x1x1; cr 174x1x1; [cg 1392x1x1; cbrcbrcbr 1392x13x13; "
         "a 1392x1x1; cr 348x1x1] *11; cg 1392x1x1; cbr 1392x13x13; cb 3712x7x7; cbr 3712x13x13; cbr 3712x7x7; "
         "a 3712x1x1; cr 348x1x1; cg 3712x1x1; cbr 3712x7x7; a 3712x1x1; f 1000"),
+    # EfficientNetV2 (torchvision.models.efficientnet_v2_s/_m/_l)
+    "efficientnet_v2_s@384": (21458488, 8365617152,
+        "cbscbscbs 24x192x192; cbs 96x96x96; [cb 48x96x96; cbs 192x96x96] *3; cb 48x96x96; cbs 192x48x48; [cb 64x48x48; "
+        "cbs 256x48x48] *4; cbs 256x24x24; a 256x1x1; cs 16x1x1; cg 256x1x1; [cb 128x24x24; cbscbs 512x24x24; "
+        "a 512x1x1; cs 32x1x1; cg 512x1x1] *5; cb 128x24x24; cbscbs 768x24x24; a 768x1x1; cs 32x1x1; cg 768x1x1; "
+        "[cb 160x24x24; cbscbs 960x24x24; a 960x1x1; cs 40x1x1; cg 960x1x1] *8; cb 160x24x24; cbs 960x24x24; "
+        "cbs 960x12x12; a 960x1x1; cs 40x1x1; cg 960x1x1; [cb 256x12x12; cbscbs 1536x12x12; a 1536x1x1; cs 64x1x1; "
+        "cg 1536x1x1] *14; cb 256x12x12; cbs 1280x12x12; a 1280x1x1; d 1280; f 1000"),
+    "efficientnet_v2_s@225": (21458488, 3202679048,
+        "cbscbscbs 24x113x113; cbs 96x57x57; [cb 48x57x57; cbs 192x57x57] *3; cb 48x57x57; cbs 192x29x29; [cb 64x29x29; "
+        "cbs 256x29x29] *4; cbs 256x15x15; a 256x1x1; cs 16x1x1; cg 256x1x1; [cb 128x15x15; cbscbs 512x15x15; "
+        "a 512x1x1; cs 32x1x1; cg 512x1x1] *5; cb 128x15x15; cbscbs 768x15x15; a 768x1x1; cs 32x1x1; cg 768x1x1; "
+        "[cb 160x15x15; cbscbs 960x15x15; a 960x1x1; cs 40x1x1; cg 960x1x1] *8; cb 160x15x15; cbs 960x15x15; "
+        "cbs 960x8x8; a 960x1x1; cs 40x1x1; cg 960x1x1; [cb 256x8x8; cbscbs 1536x8x8; a 1536x1x1; cs 64x1x1; "
+        "cg 1536x1x1] *14; cb 256x8x8; cbs 1280x8x8; a 1280x1x1; d 1280; f 1000"),
+    "efficientnet_v2_m@480": (54139356, 24582460384,
+        "cbscbscbscbs 24x240x240; cbs 96x120x120; [cb 48x120x120; cbs 192x120x120] *4; cb 48x120x120; cbs 192x60x60; "
+        "[cb 80x60x60; cbs 320x60x60] *5; cbs 320x30x30; a 320x1x1; cs 20x1x1; cg 320x1x1; [cb 160x30x30; cbscbs 640x30x30; "
+        "a 640x1x1; cs 40x1x1; cg 640x1x1] *6; cb 160x30x30; cbscbs 960x30x30; a 960x1x1; cs 40x1x1; cg 960x1x1; "
+        "[cb 176x30x30; cbscbs 1056x30x30; a 1056x1x1; cs 44x1x1; cg 1056x1x1] *13; cb 176x30x30; cbs 1056x30x30; "
+        "cbs 1056x15x15; a 1056x1x1; cs 44x1x1; cg 1056x1x1; [cb 304x15x15; cbscbs 1824x15x15; a 1824x1x1; "
+        "cs 76x1x1; cg 1824x1x1] *18; [cb 512x15x15; cbscbs 3072x15x15; a 3072x1x1; cs 128x1x1; cg 3072x1x1] *4; "
+        "cb 512x15x15; cbs 1280x15x15; a 1280x1x1; d 1280; f 1000"),
+    "efficientnet_v2_m@225": (54139356, 6187463656,
+        "cbscbscbscbs 24x113x113; cbs 96x57x57; [cb 48x57x57; cbs 192x57x57] *4; cb 48x57x57; cbs 192x29x29; "
+        "[cb 80x29x29; cbs 320x29x29] *5; cbs 320x15x15; a 320x1x1; cs 20x1x1; cg 320x1x1; [cb 160x15x15; cbscbs 640x15x15; "
+        "a 640x1x1; cs 40x1x1; cg 640x1x1] *6; cb 160x15x15; cbscbs 960x15x15; a 960x1x1; cs 40x1x1; cg 960x1x1; "
+        "[cb 176x15x15; cbscbs 1056x15x15; a 1056x1x1; cs 44x1x1; cg 1056x1x1] *13; cb 176x15x15; cbs 1056x15x15; "
+        "cbs 1056x8x8; a 1056x1x1; cs 44x1x1; cg 1056x1x1; [cb 304x8x8; cbscbs 1824x8x8; a 1824x1x1; cs 76x1x1; "
+        "cg 1824x1x1] *18; [cb 512x8x8; cbscbs 3072x8x8; a 3072x1x1; cs 128x1x1; cg 3072x1x1] *4; cb 512x8x8; "
+        "cbs 1280x8x8; a 1280x1x1; d 1280; f 1000"),
+    "efficientnet_v2_l@480": (118515272, 56079699008,
+        "cbscbscbscbscbs 32x240x240; cbs 128x120x120; [cb 64x120x120; cbs 256x120x120] *6; cb 64x120x120; cbs 256x60x60; "
+        "[cb 96x60x60; cbs 384x60x60] *7; cbs 384x30x30; a 384x1x1; cs 24x1x1; cg 384x1x1; [cb 192x30x30; cbscbs 768x30x30; "
+        "a 768x1x1; cs 48x1x1; cg 768x1x1] *9; cb 192x30x30; cbscbs 1152x30x30; a 1152x1x1; cs 48x1x1; cg 1152x1x1; "
+        "[cb 224x30x30; cbscbs 1344x30x30; a 1344x1x1; cs 56x1x1; cg 1344x1x1] *18; cb 224x30x30; cbs 1344x30x30; "
+        "cbs 1344x15x15; a 1344x1x1; cs 56x1x1; cg 1344x1x1; [cb 384x15x15; cbscbs 2304x15x15; a 2304x1x1; "
+        "cs 96x1x1; cg 2304x1x1] *25; [cb 640x15x15; cbscbs 3840x15x15; a 3840x1x1; cs 160x1x1; cg 3840x1x1] *6; "
+        "cb 640x15x15; cbs 1280x15x15; a 1280x1x1; d 1280; f 1000"),
+    "efficientnet_v2_l@225": (118515272, 14064258784,
+        "cbscbscbscbscbs 32x113x113; cbs 128x57x57; [cb 64x57x57; cbs 256x57x57] *6; cb 64x57x57; cbs 256x29x29; "
+        "[cb 96x29x29; cbs 384x29x29] *7; cbs 384x15x15; a 384x1x1; cs 24x1x1; cg 384x1x1; [cb 192x15x15; cbscbs 768x15x15; "
+        "a 768x1x1; cs 48x1x1; cg 768x1x1] *9; cb 192x15x15; cbscbs 1152x15x15; a 1152x1x1; cs 48x1x1; cg 1152x1x1; "
+        "[cb 224x15x15; cbscbs 1344x15x15; a 1344x1x1; cs 56x1x1; cg 1344x1x1] *18; cb 224x15x15; cbs 1344x15x15; "
+        "cbs 1344x8x8; a 1344x1x1; cs 56x1x1; cg 1344x1x1; [cb 384x8x8; cbscbs 2304x8x8; a 2304x1x1; cs 96x1x1; "
+        "cg 2304x1x1] *25; [cb 640x8x8; cbscbs 3840x8x8; a 3840x1x1; cs 160x1x1; cg 3840x1x1] *6; cb 640x8x8; "
+        "cbs 1280x8x8; a 1280x1x1; d 1280; f 1000"),
 }
