@@ -49,6 +49,12 @@ def layer_list(report):
     return [(LETTER[x.op], "x".join(map(str, x.output_shape))) for x in report.layers if x.op not in FUNCTIONAL]
 
 
+def counts(name, **kw):
+    """(parameters, multiply-adds in torchvision's convention) of a zoo network."""
+    r = analyze(name, bias_flops=False, **kw)
+    return r.totals.params, torchvision_macs(r)
+
+
 def check_published(name, params, macs, side=224):
     """The network at its native size has torchvision's published parameters and multiply-adds."""
     r = analyze(name, bias_flops=False)
