@@ -55,6 +55,12 @@ def counts(name, **kw):
     return r.totals.params, torchvision_macs(r)
 
 
+def check_counts(name, params, macs, rounded):
+    """The network's counts equal a reference's, and its parameters round to a paper's 'x.yM'."""
+    assert counts(name) == (params, macs)
+    assert f"{round(params / 1e6, 1)}M" == rounded
+
+
 def check_published(name, params, macs, side=224):
     """The network at its native size has torchvision's published parameters and multiply-adds."""
     r = analyze(name, bias_flops=False)
