@@ -51,6 +51,17 @@ def scores_and_values(windows, heads, n, hd):
     return step(scores * hd, "Q K^T"), step(scores * hd, "A V"), scores
 
 
+def attention_counts(tokens, d, heads, bias, scores, qk, av) -> dict:
+    """The named counts of an attention layer (see :mod:`archcost.counting`): macs, the Q, K, V and
+    output projections' weights (4 x tokens x D x D); bias, their bias adds (4 x tokens x D); qk and av,
+    the multiply-adds of Q K^T and A V, matmuls their sum; scores, the softmax's inputs; queries,
+    the tokens x D scaling of Q by 1 / sqrt(D / h)."""
+    return {"macs": step(tokens * 4 * d * d, "projections (4 x tokens x D x D)"),
+            "bias": step(tokens * 4 * d, "projection bias adds (4 x tokens x D)") if bias else 0,
+            "qk": qk, "av": av, "matmuls": step(qk + av, "Q K^T + A V"), "scores": scores,
+            "queries": step(tokens * d, "queries scaled (tokens x D)")}
+
+
 @register
 class Attention(Op):
     name = "attention"
@@ -89,6 +100,13 @@ class Attention(Op):
         """Q K^T and A V alone: the matmuls of two activations (fvcore's count leaves them out)."""
         qk, av, _ = scores_and_values(None, a["heads"], ins[0][0], head_dim(ins[0][1], a["heads"]))
         return qk + av
+
+    def counts(self, a, ins, out):
+        """macs: the Q, K, V and output projections' weights (4 x L x D x D); bias: their bias adds
+        (4 x L x D); matmuls: Q K^T and A V; scores: the h x L x L softmax inputs."""
+        tokens, d = ins[0]
+        qk, av, scores = scores_and_values(None, a["heads"], tokens, head_dim(d, a["heads"]))
+        return attention_counts(tokens, d, a["heads"], a["bias"], scores, qk, av)
 
     def cells(self, a):
         return {"filters": f"{a['heads']} heads"}
@@ -146,6 +164,24 @@ class WindowAttention(Op):
         mh, mw = a["window"]
         qk, av, _ = scores_and_values(windows, a["heads"], mh * mw, head_dim(ins[0][2], a["heads"]))
         return qk + av
+
+    def counts(self, a, ins, out):
+        """As attention's, over the padded map's tokens and per window; qk_call: Q K^T when the reference
+        code calls .matmul() for it (v1; v2 writes the @ operator, which tools that patch
+        torch.Tensor.matmul do not see: 0); and, in v2, cpb_macs, the position bias MLP's
+        multiply-adds, and cpb_hidden, its hidden elements (one bias add and one ReLU each), run
+        once on the (2M - 1)^2 relative positions; cpb_params, that MLP's parameters."""
+        c, (mh, mw) = ins[0][2], a["window"]
+        windows, tokens = self._windows(a, ins)
+        qk, av, scores = scores_and_values(windows, a["heads"], mh * mw, head_dim(c, a["heads"]))
+        out = attention_counts(tokens, c, a["heads"], a["bias"], scores, qk, av)
+        entries, hidden = self._table_entries(a), a["cpb_hidden"]
+        v2 = a["v2"]
+        out["qk_call"] = 0 if v2 else qk
+        out["cpb_macs"] = step(entries * hidden * 2 + entries * a["heads"] * hidden, "position bias MLP") if v2 else 0
+        out["cpb_hidden"] = step(entries * hidden, "position bias MLP hidden elements") if v2 else 0
+        out["cpb_params"] = 3 * hidden + hidden * a["heads"] if v2 else 0   # Linear(2, hidden), Linear(hidden, heads)
+        return out
 
     def flops(self, a, ins, out, bias_flops=True):
         c = ins[0][2]

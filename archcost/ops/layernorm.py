@@ -47,6 +47,11 @@ class LayerNorm(SameShape):
 
     matmul_flops = no_matmul
 
+    def counts(self, a, ins, out):
+        """elements: one per element (the normalisation); affine: one more per element with gamma and beta."""
+        n = elements(out)
+        return {"elements": n, "affine": n if a["affine"] else 0}
+
 
 @register
 class LayerNorm2d(LayerNorm):

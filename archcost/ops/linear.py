@@ -58,6 +58,10 @@ class Linear(Op):
 
     matmul_flops = weight_flops
 
+    def counts(self, a, ins, out):
+        """macs: output elements x in; bias: one add per output element."""
+        return {"macs": elements(out) * ins[0][-1], "bias": elements(out) if a["bias"] else 0}
+
     def cells(self, a):
         return {"filters": a["out"]}
 
@@ -88,3 +92,7 @@ class MatMul(Op):
         return elements(out) * ins[0][-1]
 
     matmul_flops = weight_flops
+
+    def counts(self, a, ins, out):
+        """matmuls: multiply-adds of two activations (no weights)."""
+        return {"matmuls": self.flops(a, ins, out)}

@@ -37,6 +37,10 @@ class LayerScale(SameShape):
 
     matmul_flops = no_matmul
 
+    def counts(self, a, ins, out):
+        """elements: one multiplication per element."""
+        return {"elements": elements(out)}
+
 
 @register
 class StochasticDepth(Dropout):

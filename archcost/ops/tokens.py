@@ -25,6 +25,11 @@ from .merge import _show
 from .layernorm import no_matmul
 
 
+def no_counts(self, a, ins, out):
+    """A parameter read: no count any FLOP convention weighs."""
+    return {}
+
+
 @register
 class ClassToken(Op):
     name = "class_token"
@@ -41,6 +46,7 @@ class ClassToken(Op):
         return ins[0][1]
 
     matmul_flops = no_matmul
+    counts = no_counts
 
 
 @register
@@ -59,6 +65,7 @@ class PosEmbedding(Op):
         return step(ins[0][0] * ins[0][1], "L x D")
 
     matmul_flops = no_matmul
+    counts = no_counts
 
 
 @register
