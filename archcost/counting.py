@@ -161,7 +161,7 @@ _LECTURE = Convention(
 
 _TORCHVISION = Convention(
     "torchvision",
-    "torchvision 0.28.0 model pages (the weights' meta '_ops', GFLOPS) = calflops 0.3.2 MACs "
+    "torchvision 0.28.0 model pages (the weights' meta '_ops', GFLOPS) = calflops 0.3.2 MACs on CNNs "
     "= torch.utils.flop_counter.FlopCounterMode / 2",
     "multiply-adds of the convolutions, fully connected and linear layers and attention's two matmuls "
     "(Q K^T, A V), without the bias add: what torchvision's model pages print as GFLOPS (for a CNN, "

@@ -87,3 +87,22 @@ def test_reconcile_vit_names_the_tools_blind_spots():
     assert "scaled_dot_product_attention" in att.why
     info = {d.op: d.difference for d in r["torchinfo"].items}
     assert info["attention"] == -12 * (4 * 197 * 768 * 768 + 59_610_624)   # all of attention, projections too
+
+
+def _figure(network, source_part, quantity):
+    (found,) = [f for f in reconcile(network).figures if source_part in f.source and f.quantity == quantity]
+    return found
+
+
+def test_the_papers_tables_beside_torchvision():
+    # Dosovitskiy et al. 2021 Table 1: 86M / 307M / 632M, one count per model size; torchvision 0.28's
+    # ViT-L/16 has 304,326,632 (its 16 x 16 patches: 2,359,296 fewer embedding weights than ViT-L/32's 306,535,400)
+    assert _figure("vit_b_16", "Dosovitskiy", "params").status == "agrees"
+    f = _figure("vit_l_16", "Dosovitskiy", "params")
+    assert (f.ours, f.status) == (304_326_632, "explained") and "2,359,296" in f.note
+    assert _figure("vit_l_32", "Dosovitskiy", "params").status == "agrees"
+    assert _figure("vit_h_14", "Dosovitskiy", "params").ours == 632_045_800
+    # Liu et al. 2021 Table 1 (Swin-T 28M, 4.5G) and Liu et al. 2022 Table 1 (ConvNeXt-T 29M, 4.5G)
+    assert _figure("swin_t", "Liu et al. 2021", "flops").ours == 4_490_566_656
+    assert _figure("convnext_tiny", "Liu et al. 2022", "params").status == "agrees"
+    assert _figure("swin_v2_t", "torchvision", "flops").ours == 5_939_690_496
