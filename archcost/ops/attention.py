@@ -108,6 +108,18 @@ class Attention(Op):
         qk, av, scores = scores_and_values(None, a["heads"], tokens, head_dim(d, a["heads"]))
         return attention_counts(tokens, d, a["heads"], a["bias"], scores, qk, av)
 
+    def rules(self, a, bias_flops=True):
+        add = " + 1" if a["bias"] and bias_flops else ""
+        params = "4 x (D x D + D) (the Q, K, V and output projections with their biases)" if a["bias"] else \
+            "4 x D x D (the Q, K, V and output projections, no biases)"
+        return (("attention", "Attention (notes 'attention'; filters 'h heads') over L tokens of D features, h "
+                              f"heads of D / h: parameters {params}; FLOPs L x 3D x (D{add}) for Q, K and V, + 2 x "
+                              f"h x L x L x D / h for Q K^T and A V, + L x D x (D{add}) for the output projection"
+                              + (", the + 1s being bias adds." if add else ".")),)
+
+    def notes(self, a):
+        return () if a["bias"] else ("no bias",)
+
     def cells(self, a):
         return {"filters": f"{a['heads']} heads"}
 
@@ -202,6 +214,29 @@ class WindowAttention(Op):
         return total
 
     matmul_flops = weight_flops
+
+    def rules(self, a, bias_flops=True):
+        add = " + 1" if a["bias"] and bias_flops else ""
+        proj = "4 x (C x C + C)" if a["bias"] else "4 x C x C"
+        out = [("window_attention",
+                "Window attention (notes 'window_attention'; filters 'h heads', kernel 'win M', stride 'shift s', "
+                "a cyclic shift that costs nothing) pads the H x W map up to multiples of M (Hp x Wp) and splits it "
+                "into Hp/M x Wp/M windows of M x M tokens, h heads of C / h attending within each window. "
+                f"FLOPs Hp x Wp x 3C x (C{add}) for Q, K and V, + 2 x windows x h x M^2 x M^2 x C / h for Q K^T and "
+                f"A V, + Hp x Wp x C x (C{add}) for the output projection"
+                + (", + windows x h x M^2 x M^2 position bias adds (one per score)" if bias_flops else "")
+                + (f". Parameters {proj} + (2M - 1)^2 x h (the relative position bias table)." if not a["v2"]
+                   else f". Parameters {proj} + the v2 terms below."))]
+        if a["v2"]:
+            out.append(("window_attention.v2",
+                        "Swin V2's window attention (notes 'v2; MLP hidden N') has no bias table: a position bias MLP "
+                        "(2 -> N with biases, N -> h without) runs once on the (2M - 1)^2 relative positions, adding "
+                        "3N + N x h parameters and h logit scales, and (2M - 1)^2 x N x "
+                        + ("(2 + 1)" if bias_flops else "2") + " + (2M - 1)^2 x N x h FLOPs."))
+        return tuple(out)
+
+    def notes(self, a):
+        return (() if a["bias"] else ("no bias",)) + (("v2", f"MLP hidden {a['cpb_hidden']}") if a["v2"] else ())
 
     def cells(self, a):
         return {"filters": f"{a['heads']} heads", "kernel": f"win {show_pair(a['window'])}",

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from ..arith import elements, value
 from ..errors import ArchcostError
-from .base import Attr, Op, register
+from .base import Attr, Op, bias_rule, register
 from .merge import _show
 
 
@@ -62,6 +62,17 @@ class Linear(Op):
         """macs: output elements x in; bias: one add per output element."""
         return {"macs": elements(out) * ins[0][-1], "bias": elements(out) if a["bias"] else 0}
 
+    def rules(self, a, bias_flops=True):
+        add = " + 1" if bias_flops else ""
+        return (("linear", "Linear (notes 'linear'; filters = its outputs) maps the D features (the C column) of "
+                           "every token, or every pixel of a map, to out: parameters out x D + out; FLOPs "
+                           f"positions x out x (D{add}), positions being its tokens (or H x W)"
+                           + (", the + 1 being the bias add." if bias_flops else ", without the bias add.")),) \
+            + (() if a["bias"] else (bias_rule(bias_flops),))
+
+    def notes(self, a):
+        return () if a["bias"] else ("no bias",)
+
     def cells(self, a):
         return {"filters": a["out"]}
 
@@ -96,3 +107,11 @@ class MatMul(Op):
     def counts(self, a, ins, out):
         """matmuls: multiply-adds of two activations (no weights)."""
         return {"matmuls": self.flops(a, ins, out)}
+
+    def rules(self, a, bias_flops=True):
+        return (("matmul", "matmul (notes 'matmul'): the product of two activations [..., M, K] x [..., K, N] "
+                           "(notes 'transposed': the second is [..., N, K]); no parameters; FLOPs output "
+                           "elements x K."),)
+
+    def notes(self, a):
+        return ("transposed",) if a["transpose_b"] else ()

@@ -48,6 +48,10 @@ class ClassToken(Op):
     matmul_flops = no_matmul
     counts = no_counts
 
+    def rules(self, a, bias_flops=True):
+        return (("class_token", "Class token (notes 'class_token') prepends one learned token: L tokens become "
+                                "L + 1; D parameters, no FLOPs."),)
+
 
 @register
 class PosEmbedding(Op):
@@ -66,6 +70,10 @@ class PosEmbedding(Op):
 
     matmul_flops = no_matmul
     counts = no_counts
+
+    def rules(self, a, bias_flops=True):
+        return (("pos_embedding", "Position embedding (notes 'pos_embedding') adds a learned table of L x D "
+                                  "values to the L tokens: L x D parameters; no FLOPs counted (a parameter read)."),)
 
 
 @register
@@ -89,6 +97,14 @@ class Select(Op):
         first = layouts[0] if layouts else ""
         return first[:a["axis"]] + first[a["axis"] + 1:] if len(first) == len(out) + 1 else super().layout(a, layouts, out)
 
+    def rules(self, a, bias_flops=True):
+        return (("select", "select (notes 'select; index i of axis a') keeps one index of an axis and drops the "
+                           "axis: from L tokens x D, one token's D features (axis 0 counts the tokens); no "
+                           "parameters, no FLOPs; its output counts as memory."),)
+
+    def notes(self, a):
+        return (f"index {a['index']} of axis {a['axis']}",)
+
 
 @register
 class PatchMerge(Op):
@@ -103,3 +119,8 @@ class PatchMerge(Op):
         need_rank(self.name, ins[0], 3, "H x W x C")
         h, w, c = ins[0]
         return (ceil_div(h, 2), ceil_div(w, 2), 4 * c)
+
+    def rules(self, a, bias_flops=True):
+        return (("patch_merge", "Patch merging (notes 'patch_merge') concatenates the C features of each 2 x 2 "
+                                "neighbourhood: H x W x C becomes ceil(H/2) x ceil(W/2) x 4C (an odd side padded "
+                                "by one); no parameters, no FLOPs."),)
