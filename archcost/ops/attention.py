@@ -13,7 +13,8 @@ output (L x D); the scores belong to training memory. The softmax is not counted
 >>> a = att.coerce({"heads": 12})
 >>> att.params(a, [(197, 768)], (197, 768))
 2362368
->>> att.matmul_flops(a, [(197, 768)], (197, 768))     # 197 x 768 x 3072 + 2 x 197 x 197 x 768
+>>> c = att.counts(a, [(197, 768)], (197, 768))
+>>> c["macs"] + c["matmuls"]     # 197 x 768 x 3072 + 2 x 197 x 197 x 768: torchvision's count
 524391936
 
 Swin's window attention does the same inside M x M windows of an H x W x C map, padded to a
@@ -28,7 +29,6 @@ from __future__ import annotations
 from ..arith import floor_div, step, value
 from ..errors import ArchcostError
 from .base import Attr, Op, need_rank, register, show_pair
-from .linear import weight_flops
 
 
 def head_dim(d, heads):
@@ -93,8 +93,6 @@ class Attention(Op):
         qk, av, _ = scores_and_values(None, a["heads"], tokens, hd)
         proj = projection(tokens, d, d, a["bias"], bias_flops, "output projection (L x D x D)")
         return qkv + qk + av + proj
-
-    matmul_flops = weight_flops
 
     def activation_flops(self, a, ins, out):
         """Q K^T and A V alone: the matmuls of two activations (fvcore's count leaves them out)."""
@@ -212,8 +210,6 @@ class WindowAttention(Op):
         if bias_flops:   # the relative position bias is added to every score
             total = total + step(scores, "position bias adds")
         return total
-
-    matmul_flops = weight_flops
 
     def rules(self, a, bias_flops=True):
         add = " + 1" if a["bias"] and bias_flops else ""

@@ -5,16 +5,16 @@ leading axes, so a ViT token sequence 197 x 768 becomes 197 x 3072. ``fc`` flatt
 instead (the lecture's fc6 reads 256 x 6 x 6 as 9216 inputs). Both count one multiply-add per
 weight used, plus a bias add per output element in the lecture's convention.
 
-Every op of the transformer modules says, in ``matmul_flops``, which part of its FLOPs are
-multiply-adds of weights or of two activations (torchvision's and fvcore's count); the rest of
-``flops`` are bias adds and element-wise work.
+Every op of the transformer modules names, in ``counts``, which part of its FLOPs are
+multiply-adds of weights (``macs``) or of two activations (``matmuls``), which the FLOP
+conventions of archcost/counting.py weigh; the rest of ``flops`` are bias adds and element-wise work.
 
 >>> from archcost.ops import get_op
 >>> lin = get_op("linear")
 >>> a = lin.coerce({"out": 3072})
 >>> out = lin.shape(a, [(197, 768)]); out
 (197, 3072)
->>> lin.params(a, [(197, 768)], out), lin.flops(a, [(197, 768)], out), lin.matmul_flops(a, [(197, 768)], out)
+>>> lin.params(a, [(197, 768)], out), lin.flops(a, [(197, 768)], out), lin.counts(a, [(197, 768)], out)["macs"]
 (2362368, 465386496, 464781312)
 """
 
@@ -24,11 +24,6 @@ from ..arith import elements, value
 from ..errors import ArchcostError
 from .base import Attr, Op, bias_rule, register
 from .merge import _show
-
-
-def weight_flops(op, a, ins, out):
-    """Multiply-adds of weights and matmuls only: the op's own rule without its bias adds."""
-    return op.flops(a, ins, out, bias_flops=False)
 
 
 @register
@@ -55,8 +50,6 @@ class Linear(Op):
         if a["bias"] and bias_flops:
             per_output = per_output + 1
         return elements(out) * per_output
-
-    matmul_flops = weight_flops
 
     def counts(self, a, ins, out):
         """macs: output elements x in; bias: one add per output element."""
@@ -101,8 +94,6 @@ class MatMul(Op):
 
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out) * ins[0][-1]
-
-    matmul_flops = weight_flops
 
     def counts(self, a, ins, out):
         """matmuls: multiply-adds of two activations (no weights)."""

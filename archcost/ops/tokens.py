@@ -22,7 +22,6 @@ from ..arith import ceil_div, step, value
 from ..errors import ArchcostError
 from .base import Attr, Op, need_rank, register
 from .merge import _show
-from .layernorm import no_matmul
 
 
 def no_counts(self, a, ins, out):
@@ -45,7 +44,6 @@ class ClassToken(Op):
     def params(self, a, ins, out):
         return ins[0][1]
 
-    matmul_flops = no_matmul
     counts = no_counts
 
     def rules(self, a, bias_flops=True):
@@ -68,7 +66,6 @@ class PosEmbedding(Op):
     def params(self, a, ins, out):
         return step(ins[0][0] * ins[0][1], "L x D")
 
-    matmul_flops = no_matmul
     counts = no_counts
 
     def rules(self, a, bias_flops=True):

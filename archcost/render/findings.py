@@ -106,8 +106,8 @@ def _memory_finding(report, total, kb):
     holds = k <= EARLY * n
     verdict = "holds" if holds else "does not hold"
     return Finding(1, "most of the memory is in the early conv layers", "memory", share, holds,
-                   f"{verdict}: {_names(layers)} (the first {k} of {n} conv layers and the layers up to the next "
-                   f"conv) hold {_pct(share)} of the activation memory ({kb(budget(layers).memory_kb)} of "
+                   f"{verdict}: {_names(layers)} (the first {k} of {n} conv layers and "
+                   f"{'the layers up to the next conv' if k < n else 'every layer after the last'}) hold {_pct(share)} of the activation memory ({kb(budget(layers).memory_kb)} of "
                    f"{kb(total.memory_kb)}); threshold: more than {_pct(MOST)} within the first "
                    f"{_pct(EARLY)} of the conv layers ({k} <= {EARLY * n:g}: {'yes' if holds else 'no'})")
 
@@ -167,7 +167,8 @@ def derive(report, units: str = "KB") -> Findings:
     prefixes = _conv_prefixes(report)
     if prefixes:
         k = next((k for k, ls in prefixes if budget(ls).memory_kb > MOST * total.memory_kb), len(prefixes))
-        shares.append(_share("position", f"first {k} conv layers ({_names(prefixes[k - 1][1])})",
+        after = "" if k < len(prefixes) else " and every layer after them"
+        shares.append(_share("position", f"first {k} conv layers{after} ({_names(prefixes[k - 1][1])})",
                              prefixes[k - 1][1], total))
     conv_stages = [key for key in stages(x for x in report.layers if x.kind == "conv") if key and min(key) > 1]
     if conv_stages:   # the smallest map (larger than 1x1: not SE's pooled vector) a conv works on
