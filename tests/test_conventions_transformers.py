@@ -106,3 +106,17 @@ def test_the_papers_tables_beside_torchvision():
     assert _figure("swin_t", "Liu et al. 2021", "flops").ours == 4_490_566_656
     assert _figure("convnext_tiny", "Liu et al. 2022", "params").status == "agrees"
     assert _figure("swin_v2_t", "torchvision", "flops").ours == 5_939_690_496
+
+
+@pytest.mark.parametrize("network, options, measured", [
+    # swin_t at 200 x 200, which torchvision pads to window multiples inside each attention (56 -> 50 -> ...)
+    ("swin_t", {"input": (3, 200, 200)}, (4_104_781_056, 2_574_282_240, 2_723_015_800, 31_376_488, 4_089_283_584)),
+    # vit_b_16(image_size=384): 577 tokens, the position embedding follows
+    ("vit_b_16", {"settings": {"image_size": 384}},
+     (49_403_195_136, 33_056_351_232, 55_639_531_384, 397_657_576, 49_347_803_136)),
+])
+def test_each_tool_at_another_input_size(network, options, measured):
+    # measured as the module docstring says, at that input: fvcore 0.1.5, thop 0.1.1, ptflops 0.7.5,
+    # torchinfo 1.8.0, calflops 0.3.2
+    got = tuple(archcost.analyze(network, convention=c, **options).totals.flops for c in TOOLS[1:])
+    assert got == measured
