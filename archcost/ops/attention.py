@@ -13,7 +13,8 @@ output (L x D); the scores belong to training memory. The softmax is not counted
 >>> a = att.coerce({"heads": 12})
 >>> att.params(a, [(197, 768)], (197, 768))
 2362368
->>> att.matmul_flops(a, [(197, 768)], (197, 768))     # 197 x 768 x 3072 + 2 x 197 x 197 x 768
+>>> c = att.counts(a, [(197, 768)], (197, 768))
+>>> c["macs"] + c["matmuls"]     # 197 x 768 x 3072 + 2 x 197 x 197 x 768: torchvision's count
 524391936
 
 Swin's window attention does the same inside M x M windows of an H x W x C map, padded to a
@@ -28,7 +29,6 @@ from __future__ import annotations
 from ..arith import floor_div, step, value
 from ..errors import ArchcostError
 from .base import Attr, Op, need_rank, register, show_pair
-from .linear import weight_flops
 
 
 def head_dim(d, heads):
@@ -54,6 +54,16 @@ def scores_and_values(windows, heads, n, hd):
 def _sequences(x):
     """(sequences, L, D) of tokens x dim (one sequence: None) or of windows x tokens x dim."""
     return (None, x[0], x[1]) if len(x) == 2 else (x[0], x[1], x[2])
+
+def attention_counts(tokens, d, heads, bias, scores, qk, av) -> dict:
+    """The named counts of an attention layer (see :mod:`archcost.counting`): macs, the Q, K, V and
+    output projections' weights (4 x tokens x D x D); bias, their bias adds (4 x tokens x D); qk and av,
+    the multiply-adds of Q K^T and A V, matmuls their sum; scores, the softmax's inputs; queries,
+    the tokens x D scaling of Q by 1 / sqrt(D / h)."""
+    return {"macs": step(tokens * 4 * d * d, "projections (4 x tokens x D x D)"),
+            "bias": step(tokens * 4 * d, "projection bias adds (4 x tokens x D)") if bias else 0,
+            "qk": qk, "av": av, "matmuls": step(qk + av, "Q K^T + A V"), "scores": scores,
+            "queries": step(tokens * d, "queries scaled (tokens x D)")}
 
 
 @register
@@ -105,13 +115,34 @@ class Attention(Op):
             total = total + step(scores, "position bias adds")
         return total
 
-    matmul_flops = weight_flops
-
     def activation_flops(self, a, ins, out):
         """Q K^T and A V alone: the matmuls of two activations (fvcore's count leaves them out)."""
         windows, tokens, d = _sequences(ins[0])
         qk, av, _ = scores_and_values(windows, a["heads"], tokens, head_dim(d, a["heads"]))
         return qk + av
+
+    def counts(self, a, ins, out):
+        """macs: the Q, K, V and output projections' weights (4 x L x D x D); bias: their bias adds
+        (4 x L x D); matmuls: Q K^T and A V; scores: the h x L x L softmax inputs."""
+        windows, tokens, d = _sequences(ins[0])
+        every = tokens if windows is None else step(windows * tokens, "tokens (windows x L)")
+        qk, av, scores = scores_and_values(windows, a["heads"], tokens, head_dim(d, a["heads"]))
+        counts = attention_counts(every, d, a["heads"], a["bias"], scores, qk, av)
+        if a["rel_pos"]:   # MaxViT: the relative position bias is added to every score, a bias add
+            counts["bias"] = counts["bias"] + step(scores, "position bias adds")
+        return counts
+
+    def rules(self, a, bias_flops=True):
+        add = " + 1" if a["bias"] and bias_flops else ""
+        params = "4 x (D x D + D) (the Q, K, V and output projections with their biases)" if a["bias"] else \
+            "4 x D x D (the Q, K, V and output projections, no biases)"
+        return (("attention", "Attention (notes 'attention'; filters 'h heads') over L tokens of D features, h "
+                              f"heads of D / h: parameters {params}; FLOPs L x 3D x (D{add}) for Q, K and V, + 2 x "
+                              f"h x L x L x D / h for Q K^T and A V, + L x D x (D{add}) for the output projection"
+                              + (", the + 1s being bias adds." if add else ".")),)
+
+    def notes(self, a):
+        return () if a["bias"] else ("no bias",)
 
     def cells(self, a):
         return {"filters": f"{a['heads']} heads"}
@@ -170,6 +201,24 @@ class WindowAttention(Op):
         qk, av, _ = scores_and_values(windows, a["heads"], mh * mw, head_dim(ins[0][2], a["heads"]))
         return qk + av
 
+    def counts(self, a, ins, out):
+        """As attention's, over the padded map's tokens and per window; qk_call: Q K^T when the reference
+        code calls .matmul() for it (v1; v2 writes the @ operator, which tools that patch
+        torch.Tensor.matmul do not see: 0); and, in v2, cpb_macs, the position bias MLP's
+        multiply-adds, and cpb_hidden, its hidden elements (one bias add and one ReLU each), run
+        once on the (2M - 1)^2 relative positions; cpb_params, that MLP's parameters."""
+        c, (mh, mw) = ins[0][2], a["window"]
+        windows, tokens = self._windows(a, ins)
+        qk, av, scores = scores_and_values(windows, a["heads"], mh * mw, head_dim(c, a["heads"]))
+        out = attention_counts(tokens, c, a["heads"], a["bias"], scores, qk, av)
+        entries, hidden = self._table_entries(a), a["cpb_hidden"]
+        v2 = a["v2"]
+        out["qk_call"] = 0 if v2 else qk
+        out["cpb_macs"] = step(entries * hidden * 2 + entries * a["heads"] * hidden, "position bias MLP") if v2 else 0
+        out["cpb_hidden"] = step(entries * hidden, "position bias MLP hidden elements") if v2 else 0
+        out["cpb_params"] = 3 * hidden + hidden * a["heads"] if v2 else 0   # Linear(2, hidden), Linear(hidden, heads)
+        return out
+
     def flops(self, a, ins, out, bias_flops=True):
         c = ins[0][2]
         mh, mw = a["window"]
@@ -188,7 +237,28 @@ class WindowAttention(Op):
             total = total + step(scores, "position bias adds")
         return total
 
-    matmul_flops = weight_flops
+    def rules(self, a, bias_flops=True):
+        add = " + 1" if a["bias"] and bias_flops else ""
+        proj = "4 x (C x C + C)" if a["bias"] else "4 x C x C"
+        out = [("window_attention",
+                "Window attention (notes 'window_attention'; filters 'h heads', kernel 'win M', stride 'shift s', "
+                "a cyclic shift that costs nothing) pads the H x W map up to multiples of M (Hp x Wp) and splits it "
+                "into Hp/M x Wp/M windows of M x M tokens, h heads of C / h attending within each window. "
+                f"FLOPs Hp x Wp x 3C x (C{add}) for Q, K and V, + 2 x windows x h x M^2 x M^2 x C / h for Q K^T and "
+                f"A V, + Hp x Wp x C x (C{add}) for the output projection"
+                + (", + windows x h x M^2 x M^2 position bias adds (one per score)" if bias_flops else "")
+                + (f". Parameters {proj} + (2M - 1)^2 x h (the relative position bias table)." if not a["v2"]
+                   else f". Parameters {proj} + the v2 terms below."))]
+        if a["v2"]:
+            out.append(("window_attention.v2",
+                        "Swin V2's window attention (notes 'v2; MLP hidden N') has no bias table: a position bias MLP "
+                        "(2 -> N with biases, N -> h without) runs once on the (2M - 1)^2 relative positions, adding "
+                        "3N + N x h parameters and h logit scales, and (2M - 1)^2 x N x "
+                        + ("(2 + 1)" if bias_flops else "2") + " + (2M - 1)^2 x N x h FLOPs."))
+        return tuple(out)
+
+    def notes(self, a):
+        return (() if a["bias"] else ("no bias",)) + (("v2", f"MLP hidden {a['cpb_hidden']}") if a["v2"] else ())
 
     def cells(self, a):
         return {"filters": f"{a['heads']} heads", "kernel": f"win {show_pair(a['window'])}",

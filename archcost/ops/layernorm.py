@@ -4,7 +4,7 @@ y = (x - mean) / sqrt(var + eps) x gamma + beta, the mean and variance taken ove
 (or one pixel's) features. Parameters: gamma and beta, 2 x dim. FLOPs as batch norm's: one
 multiply-add per element for the scale and shift (the statistics are not multiply-adds of
 weights and are not counted, as softmax's exponentials are not); torchvision's convention
-counts none (``matmul_flops`` = 0). Unlike batch norm at inference, it cannot be folded into
+counts none (archcost/counting.py). Unlike batch norm at inference, it cannot be folded into
 the layer before it, so it is a row of its own with its own memory.
 
 >>> from archcost.ops import get_op
@@ -20,11 +20,6 @@ from __future__ import annotations
 
 from ..arith import elements
 from .base import Attr, SameShape, need_rank, register
-
-
-def no_matmul(self, a, ins, out):
-    """No multiply-adds of weights or matmuls: torchvision's convention counts 0."""
-    return 0
 
 
 @register
@@ -45,7 +40,18 @@ class LayerNorm(SameShape):
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out)
 
-    matmul_flops = no_matmul
+    def counts(self, a, ins, out):
+        """elements: one per element (the normalisation); affine: one more per element with gamma and beta."""
+        n = elements(out)
+        return {"elements": n, "affine": n if a["affine"] else 0}
+
+    def rules(self, a, bias_flops=True):
+        return (("layernorm", "Layer norm (notes 'layernorm', or 'layernorm2d' over the C of each pixel) "
+                              "normalises the D features of each token (or pixel): parameters 2D (gamma and "
+                              "beta; 0 with 'no affine'); FLOPs one per element (the scale and shift)."),)
+
+    def notes(self, a):
+        return () if a["affine"] else ("no affine",)
 
 
 @register

@@ -64,6 +64,15 @@ class Reshape(Op):
                                 "give one letter per axis (C, H, W, L, D, N)")
         return lay if lay is not None else super().layout(a, [], out)
 
+    def rules(self, a, bias_flops=True):
+        return (("reshape", "reshape (notes 'reshape; to S') puts the same elements in the shape S of its notes "
+                            "(-1: the rest of the elements; 'dim x tokens' or 'tokens x dim': a token sequence); "
+                            "no parameters, no FLOPs; its output counts as memory."),)
+
+    def notes(self, a):
+        lay = a["layout"]
+        return ("to " + " x ".join(map(str, a["shape"])) + (f" ({LAYOUTS[lay]})" if lay in LAYOUTS else ""),)
+
 
 def _check_dims(name, dims, rank):
     if sorted(dims) != list(range(rank)):
@@ -86,6 +95,12 @@ class Permute(Op):
     def layout(self, a, layouts, out):
         first = layouts[0] if layouts else ""
         return "".join(first[d] for d in a["dims"]) if len(first) == len(out) else super().layout(a, [], out)
+
+    def rules(self, a, bias_flops=True):
+        return (("permute", "permute and transpose (notes 'permute', 'transpose') reorder the axes (C x H x W "
+                            "to channels-last H x W x C, dim x tokens to tokens x dim and back): C (or D) and "
+                            "H/W (or the tokens) keep their sizes; no parameters, no FLOPs; the output counts as "
+                            "memory."),)
 
 
 @register
@@ -118,6 +133,10 @@ class Roll(SameShape):
     attrs = {"shifts": Attr("ints", doc="shift per axis listed in dims"),
              "dims": Attr("ints", doc="the axes shifted")}
 
+    def rules(self, a, bias_flops=True):
+        return (("roll", "roll (notes 'roll') shifts the map cyclically (Swin's shifted windows): same shape, no "
+                         "parameters, no FLOPs; its output counts as memory."),)
+
 
 @register
 class Pad(Op):
@@ -136,3 +155,10 @@ class Pad(Op):
         for i in range(len(p) // 2):
             out[-1 - i] = out[-1 - i] + p[2 * i] + p[2 * i + 1]
         return tuple(out)
+
+    def rules(self, a, bias_flops=True):
+        return (("pad", "pad (notes 'pads [...]') adds zeros: [before, after] for the last axis, then for the "
+                        "one before it (torch's F.pad order); no parameters, no FLOPs."),)
+
+    def notes(self, a):
+        return ("pads [" + ", ".join(map(str, a["pads"])) + "]",)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from ..arith import elements
 from .act import Dropout
 from .base import Attr, SameShape, register
-from .layernorm import no_matmul
 
 
 @register
@@ -35,7 +34,14 @@ class LayerScale(SameShape):
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out)
 
-    matmul_flops = no_matmul
+
+    def counts(self, a, ins, out):
+        """elements: one multiplication per element."""
+        return {"elements": elements(out)}
+
+    def rules(self, a, bias_flops=True):
+        return (("layer_scale", "Layer scale ('+ layer_scale' in a row's notes) multiplies each channel by a "
+                                "learned factor: C parameters, one multiplication per element."),)
 
 
 @register

@@ -22,7 +22,11 @@ from ..arith import ceil_div, floor_div, step, value
 from ..errors import ArchcostError
 from .base import Attr, Op, need_rank, register
 from .merge import _show
-from .layernorm import no_matmul
+
+
+def no_counts(self, a, ins, out):
+    """A parameter read: no count any FLOP convention weighs."""
+    return {}
 
 
 @register
@@ -40,7 +44,11 @@ class ClassToken(Op):
     def params(self, a, ins, out):
         return ins[0][1]
 
-    matmul_flops = no_matmul
+    counts = no_counts
+
+    def rules(self, a, bias_flops=True):
+        return (("class_token", "Class token (notes 'class_token') prepends one learned token: L tokens become "
+                                "L + 1; D parameters, no FLOPs."),)
 
 
 @register
@@ -58,7 +66,11 @@ class PosEmbedding(Op):
     def params(self, a, ins, out):
         return step(ins[0][0] * ins[0][1], "L x D")
 
-    matmul_flops = no_matmul
+    counts = no_counts
+
+    def rules(self, a, bias_flops=True):
+        return (("pos_embedding", "Position embedding (notes 'pos_embedding') adds a learned table of L x D "
+                                  "values to the L tokens: L x D parameters; no FLOPs counted (a parameter read)."),)
 
 
 @register
@@ -84,6 +96,14 @@ class Select(Op):
             return super().layout(a, layouts, out)
         return first[:a["axis"]] + first[a["axis"] + 1:]
 
+    def rules(self, a, bias_flops=True):
+        return (("select", "select (notes 'select; index i of axis a') keeps one index of an axis and drops the "
+                           "axis: from L tokens x D, one token's D features (axis 0 counts the tokens); no "
+                           "parameters, no FLOPs; its output counts as memory."),)
+
+    def notes(self, a):
+        return (f"index {a['index']} of axis {a['axis']}",)
+
 
 @register
 class PatchMerge(Op):
@@ -98,6 +118,11 @@ class PatchMerge(Op):
         need_rank(self.name, ins[0], 3, "H x W x C")
         h, w, c = ins[0]
         return (ceil_div(h, 2), ceil_div(w, 2), 4 * c)
+
+    def rules(self, a, bias_flops=True):
+        return (("patch_merge", "Patch merging (notes 'patch_merge') concatenates the C features of each 2 x 2 "
+                                "neighbourhood: H x W x C becomes ceil(H/2) x ceil(W/2) x 4C (an odd side padded "
+                                "by one); no parameters, no FLOPs."),)
 
 
 def _partition_side(a, h, w):
