@@ -104,6 +104,8 @@ class Dropout(_Elementwise):
 
     # the identity at inference (an alias); in training native_dropout keeps its mask (result1, bool)
     def saves(self, a, ins, out):
+        if a["p"] == 0:
+            return ()   # at::dropout returns its input when p = 0 (ViT's and Swin's dropouts): nothing kept
         return (Saved("mask", elements(out), "native_dropout_backward(grad, result1, scale) reads the mask "
                       "(derivatives.yaml: native_dropout; bool, 1 byte)", "bool"),)
 

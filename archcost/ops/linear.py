@@ -20,9 +20,9 @@ multiply-adds of weights or of two activations (torchvision's and fvcore's count
 
 from __future__ import annotations
 
-from ..arith import elements, value
+from ..arith import elements, step, value
 from ..errors import ArchcostError
-from .base import Attr, Op, register
+from .base import Attr, Op, Saved, register, weight_backward
 from .merge import _show
 
 
@@ -61,6 +61,17 @@ class Linear(Op):
     def cells(self, a):
         return {"filters": a["out"]}
 
+    # ---- training (README "Will it fit?")
+    def saves(self, a, ins, out):
+        # derivatives.yaml, addmm / mm (F.linear flattens the leading axes into a view: addmm(bias, x, W^T)):
+        # mat2's gradient mat1^T x grad reads the input; mat1's reads the weight (a parameter)
+        return (Saved("input", elements(ins[0], "input elements"),
+                      "addmm: the weights' gradient is input^T x grad (derivatives.yaml: addmm, mm)"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return weight_backward(self.flops(a, ins, out, bias_flops=False), elements(out), a["bias"], input_grad,
+                               bias_flops)
+
 
 @register
 class MatMul(Op):
@@ -88,3 +99,14 @@ class MatMul(Op):
         return elements(out) * ins[0][-1]
 
     matmul_flops = weight_flops
+
+    # ---- training (README "Will it fit?")
+    def saves(self, a, ins, out):
+        # derivatives.yaml, bmm / mm: self's gradient is grad x mat2^T, mat2's is self^T x grad: both kept
+        return (Saved("input", elements(ins[0], "first operand"), "bmm: mat2's gradient reads self"),
+                Saved("input1", elements(ins[1], "second operand"), "bmm: self's gradient reads mat2"))
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # each operand's gradient is one matmul of the forward's size (grad x B^T, A^T x grad)
+        forward = self.flops(a, ins, out)
+        return step(forward, "first operand's gradient") + step(forward, "second operand's gradient")

@@ -23,6 +23,7 @@ from ..errors import ArchcostError
 from .base import Attr, Op, need_rank, register
 from .merge import _show
 from .layernorm import no_matmul
+from .layout import no_backward_flops, saves_nothing
 
 
 @register
@@ -42,6 +43,10 @@ class ClassToken(Op):
 
     matmul_flops = no_matmul
 
+    aliases = ""   # torch.cat([token, x], dim=1): a new tensor; cat's backward slices the gradient
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 @register
 class PosEmbedding(Op):
@@ -59,6 +64,10 @@ class PosEmbedding(Op):
         return step(ins[0][0] * ins[0][1], "L x D")
 
     matmul_flops = no_matmul
+
+    aliases = ""   # x + pos_embedding: a new tensor; add's backward passes the gradient on (and sums it
+    saves = saves_nothing        # over the batch for the table: adds, not multiply-adds)
+    backward_flops = no_backward_flops
 
 
 @register
@@ -82,6 +91,10 @@ class Select(Op):
         first = layouts[0] if layouts else ""
         return first[:a["axis"]] + first[a["axis"] + 1:] if len(first) == len(out) + 1 else super().layout(a, layouts, out)
 
+    aliases = "view"   # x[:, 0] is a view; select_backward needs the sizes only
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 @register
 class PatchMerge(Op):
@@ -96,3 +109,7 @@ class PatchMerge(Op):
         need_rank(self.name, ins[0], 3, "H x W x C")
         h, w, c = ins[0]
         return (ceil_div(h, 2), ceil_div(w, 2), 4 * c)
+
+    aliases = ""   # F.pad (a copy), four strided slices, torch.cat(..., -1): a new tensor; nothing kept
+    saves = saves_nothing
+    backward_flops = no_backward_flops
