@@ -229,7 +229,8 @@ class WindowAttention(Op):
                              Saved("k", tc, "k^T reshaped (a copy): bmm (q x k^T) reads it")) + tail
         # v2, cosine attention: F.normalize(q) and F.normalize(k) keep the Q, K, V tensor (q and k are views),
         # each row's norm and its clamp; the normalised q and k (bmm); the scores (x logit scale: mul keeps
-        # them); the position bias MLP's hidden layer (the coordinates table is a buffer), its sigmoid
+        # them) and the scale, exp'd; the position bias MLP's hidden layer (the coordinates table is a
+        # buffer), its sigmoid
         entries = self._table_entries(a)
         return common + (
             Saved("qkv", step(3 * tc, "3 x tokens x C"), "linalg_vector_norm and div read q and k (views of it)"),
@@ -237,6 +238,7 @@ class WindowAttention(Op):
                   "the norms of q's and k's rows and their clamp_min (norm, clamp_min, div)"),
             Saved("q normalised", tc, "bmm (q x k^T) reads it"), Saved("k normalised", tc, "bmm (q x k^T) reads it"),
             Saved("scores", probs, "mul (x logit scale): the scale's gradient reads the scores"),
+            Saved("logit scale", heads, "exp(clamp(logit_scale)): exp_backward and mul read it", None, False),
             Saved("coords table", step(2 * entries, "(2M - 1)^2 x 2"), "the MLP's first linear reads the "
                   "relative coordinates (a buffer)", "float32", False),
             Saved("mlp hidden", step(entries * a["cpb_hidden"], "(2M - 1)^2 x hidden"), "the MLP's in-place ReLU "
@@ -264,11 +266,20 @@ class WindowAttention(Op):
         # features.1.1): the windows' copy, the Q, K, V tensor, v1's scaled q, the probabilities, v's copy,
         # the position bias (heads x M^2 x M^2, once) and, when the windows shift (torchvision shifts only a
         # window smaller than the padded map), the attention mask (windows x M^2 x M^2, once); the bmm's
-        # output stands for the op's output
+        # output stands for the op's output. v2 is busiest at q x k^T (swin_v2_t's eager peak, 19,711,104
+        # bytes, in features.1.1): the windows, Q, K, V, the normalised q and k, matmul's contiguous copies
+        # of both (one stands for the output), the scores, the position bias and the Q, K, V bias' copy
         c, heads = ins[0][2], a["heads"]
         windows, tokens = self._windows(a, ins)
         n = a["window"][0] * a["window"][1]
         tc = tokens * c
+        if a["v2"]:
+            return (Saved("windows", tc, "the partitioned windows"), Saved("qkv", 3 * tc, "Q, K, V"),
+                    Saved("q and k normalised", 2 * tc, "F.normalize's outputs"),
+                    Saved("q copy", tc, "matmul's contiguous copy of q (k^T's stands for the output)"),
+                    Saved("scores", windows * heads * n * n, "q x k^T"),
+                    Saved("position bias", heads * n * n, "16 x sigmoid(the MLP's output)", None, False),
+                    Saved("qkv bias copy", 3 * c, "the Q, K, V bias cloned (K's part zeroed)", None, False))
         hp, wp = (value(s) + (-value(s)) % m for s, m in zip(ins[0][:2], a["window"]))
         shifted = a["shift"] and any(m < s for m, s in zip(a["window"], (hp, wp)))
         return ((Saved("windows", tc, "the partitioned windows"), Saved("qkv", 3 * tc, "Q, K, V"))
