@@ -112,6 +112,10 @@ class Dropout(_Elementwise):
     def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
         return 0   # the mask's multiplication, not counted, as the forward's
 
+    def traffic(self, a, ins, out):
+        # the identity when p = 0 (at::dropout returns its input) and at inference: nothing moves
+        return (0, 0) if a["p"] == 0 else super().traffic(a, ins, out)
+
 
 @register
 class Softmax(SameShape):

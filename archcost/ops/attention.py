@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from ..arith import elements, floor_div, step, value
 from ..errors import ArchcostError
-from .base import Attr, Op, Saved, need_rank, register, show_pair, weight_backward
+from .base import Attr, Op, Saved, need_rank, register, show_pair
 from .linear import weight_flops
 
 
@@ -47,10 +47,25 @@ def projection(tokens, d_in, d_out, bias, bias_flops, name):
 def projections_backward(a, tokens, d, input_grad, bias_flops):
     """Backward multiply-adds of the Q, K, V and output projections (as a linear layer's: the weights'
     gradient, the input's; the output projection's input always needs one)."""
-    qkv = weight_backward(step(tokens * 3 * d * d, "Q, K, V projection"), tokens * 3 * d, a["bias"],
-                          input_grad, bias_flops)
-    proj = weight_backward(step(tokens * d * d, "output projection"), tokens * d, a["bias"], True, bias_flops)
+    bias = a["bias"] and bias_flops
+    qkv = step(tokens * 3 * d * d, "Q, K, V weights' gradient")
+    if input_grad:
+        qkv = qkv + step(tokens * 3 * d * d, "Q, K, V input gradient")
+    if bias:
+        qkv = qkv + step(tokens * 3 * d, "Q, K, V bias gradient")
+    proj = step(tokens * d * d, "output projection weights' gradient") + step(tokens * d * d, "heads' gradient")
+    if bias:
+        proj = proj + step(tokens * d, "output projection bias gradient")
     return qkv + proj
+
+
+def inner_traffic(op, a, ins, out):
+    """Elements read and written (per image) by an attention op, a convention: the input read and the output
+    written once, and each tensor it makes and keeps for backward (``saves``, the per-image ones besides its
+    input) written once and read once; what a fused kernel keeps on chip (the L x L scores of ViT's) moves
+    nothing."""
+    inner = sum(int(s.elements) for s in op.saves(a, ins, out) if s.batched and s.tensor != "input")
+    return elements(ins[0], "input elements") + inner, elements(out) + inner
 
 
 def scores_and_values(windows, heads, n, hd):
@@ -110,12 +125,13 @@ class Attention(Op):
     # out_proj reads a view of that output
     def saves(self, a, ins, out):
         tokens, d = ins[0]
-        why = ("_scaled_dot_product_flash_attention_for_cpu_backward(grad, query, key, value, output, logsumexp, "
-               "...) (derivatives.yaml)")
+        why = ("the fused kernel's backward reads it: _scaled_dot_product_flash_attention_for_cpu_backward(grad, "
+               "query, key, value, output, logsumexp, ...) (derivatives.yaml)")
         return (Saved("input", elements(ins[0], "input elements"), "in_proj (addmm): the weights' gradient reads it"),
-                Saved("qkv", step(3 * tokens * d, "Q, K, V (3 x L x D)"), "query, key and value: " + why),
-                Saved("heads output", elements(out, "L x D"), "output: " + why + "; out_proj's input is a view of it"),
-                Saved("logsumexp", step(a["heads"] * tokens, "heads x L"), "logsumexp: " + why, "float32"))
+                Saved("qkv", step(3 * tokens * d, "Q, K, V (3 x L x D)"), "query, key and value in one tensor; " + why),
+                Saved("heads output", elements(out, "L x D"), "out_proj's input is a view of it; " + why),
+                Saved("logsumexp", step(a["heads"] * tokens, "heads x L"), "one per head and row, float32; " + why,
+                      "float32"))
 
     def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
         # projections as linear layers; Q K^T and A V twice each (the gradients of both operands); softmax's
@@ -125,6 +141,8 @@ class Attention(Op):
         qk, av, _ = scores_and_values(None, a["heads"], tokens, head_dim(d, a["heads"]))
         return (projections_backward(a, tokens, d, input_grad, bias_flops) + step(2 * qk, "Q K^T gradients")
                 + step(2 * av, "A V gradients"))
+
+    traffic = inner_traffic
 
 
 @register
@@ -259,6 +277,8 @@ class WindowAttention(Op):
             entries, hidden = self._table_entries(a), a["cpb_hidden"]
             total = total + step(entries * hidden * 2 + 2 * entries * hidden * heads, "position bias MLP")
         return total
+
+    traffic = inner_traffic
 
     def scratch(self, a, ins, out):
         # what is alive inside shifted_window_attention at its busiest point, attn x v (eval, measured with
