@@ -103,6 +103,8 @@ class MatMul(Op):
     # ---- training (README "Will it fit?")
     def saves(self, a, ins, out):
         # derivatives.yaml, bmm / mm: self's gradient is grad x mat2^T, mat2's is self^T x grad: both kept
+        # (no zoo network has a matmul layer: this rule is not measured; torch's matmul also copies an
+        # operand it cannot view as 3-D, as Swin's attention shows, which is not modelled here)
         return (Saved("input", elements(ins[0], "first operand"), "bmm: mat2's gradient reads self"),
                 Saved("input1", elements(ins[1], "second operand"), "bmm: self's gradient reads mat2"))
 

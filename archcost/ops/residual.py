@@ -46,6 +46,7 @@ class LayerScale(SameShape):
 
     def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
         # the factors' gradient sum(grad x x): a multiply-add per element; x's gradient a multiply per element
+        # (a convention, as batch norm's: FlopCounterMode counts no element-wise work to check it against)
         n = elements(out)
         return step(n, "scale gradient") + (step(n, "input gradient") if input_grad else 0)
 
