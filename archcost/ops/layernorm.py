@@ -18,8 +18,8 @@ the layer before it, so it is a row of its own with its own memory.
 
 from __future__ import annotations
 
-from ..arith import elements
-from .base import Attr, SameShape, need_rank, register
+from ..arith import elements, step
+from .base import Attr, Saved, SameShape, need_rank, register
 
 
 @register
@@ -52,6 +52,26 @@ class LayerNorm(SameShape):
 
     def notes(self, a):
         return () if a["affine"] else ("no affine",)
+
+    # ---- training (README "Will it fit?")
+    def rows(self, ins):
+        """The vectors normalised one by one: every axis but the normalised one."""
+        x = ins[0]
+        return elements(tuple(d for i, d in enumerate(x) if i != self.axis % len(x)), "rows")
+
+    def saves(self, a, ins, out):
+        # derivatives.yaml, native_layer_norm: native_layer_norm_backward(grad, input, normalized_shape,
+        # result1, result2, weight, bias, ...): the input, and per row its mean and 1 / sqrt(var + eps),
+        # float32 (ConvNeXt's LayerNorm2d permutes to channels-last first: the saved input is that view)
+        return (Saved("input", elements(ins[0], "input elements"), "x-hat is recomputed from it"),
+                Saved("mean", self.rows(ins), "result1 (mean), one per row", "float32"),
+                Saved("rstd", self.rows(ins), "result2 (rstd), one per row", "float32"))
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # as batch norm's (a convention; FlopCounterMode counts none): gamma's gradient sum(dy x x-hat), a
+        # multiply-add per element; the input's gradient one more per element
+        n = elements(out)
+        return (step(n, "gamma gradient") if a["affine"] else 0) + (step(n, "input gradient") if input_grad else 0)
 
 
 @register

@@ -37,6 +37,19 @@ def _ints(name, v):
 COERCE["ints"] = _ints
 
 
+# training rules of ops that only move data (README "Will it fit?"): their backward moves the gradient back
+# (derivatives.yaml: view, permute, select, roll, constant_pad_nd, cat: sizes and shifts only), so they
+# keep nothing and multiply nothing; `aliases` says whether torch makes a view or a new tensor
+def saves_nothing(self, a, ins, out):
+    """Nothing kept for backward: the gradient is moved back, not computed from the activations."""
+    return ()
+
+
+def no_backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+    """No multiply-adds in the backward of an op that moves data."""
+    return 0
+
+
 @register
 class Reshape(Op):
     name = "reshape"
@@ -73,6 +86,12 @@ class Reshape(Op):
         lay = a["layout"]
         return ("to " + " x ".join(map(str, a["shape"])) + (f" ({LAYOUTS[lay]})" if lay in LAYOUTS else ""),)
 
+    # torch's reshape is a view of a contiguous tensor (every zoo network's is: a conv's output, ViT's
+    # x.reshape(n, hidden, n_h * n_w)); the copy it makes of a non-contiguous one is not modelled
+    aliases = "view"
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 def _check_dims(name, dims, rank):
     if sorted(dims) != list(range(rank)):
@@ -101,6 +120,10 @@ class Permute(Op):
                             "to channels-last H x W x C, dim x tokens to tokens x dim and back): C (or D) and "
                             "H/W (or the tokens) keep their sizes; no parameters, no FLOPs; the output counts as "
                             "memory."),)
+
+    aliases = "view"   # torch's permute and transpose are views (strides swapped, nothing moved)
+    saves = saves_nothing
+    backward_flops = no_backward_flops
 
 
 @register
@@ -137,6 +160,10 @@ class Roll(SameShape):
         return (("roll", "roll (notes 'roll') shifts the map cyclically (Swin's shifted windows): same shape, no "
                          "parameters, no FLOPs; its output counts as memory."),)
 
+    aliases = ""   # torch.roll copies (Swin's shifted windows)
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 @register
 class Pad(Op):
@@ -162,3 +189,7 @@ class Pad(Op):
 
     def notes(self, a):
         return ("pads [" + ", ".join(map(str, a["pads"])) + "]",)
+
+    aliases = ""   # constant_pad_nd writes a new tensor (a copy even when every pad is 0)
+    saves = saves_nothing
+    backward_flops = no_backward_flops

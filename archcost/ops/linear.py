@@ -20,9 +20,9 @@ conventions of archcost/counting.py weigh; the rest of ``flops`` are bias adds a
 
 from __future__ import annotations
 
-from ..arith import elements, value
+from ..arith import elements, step, value
 from ..errors import ArchcostError
-from .base import Attr, Op, bias_rule, register
+from .base import Attr, Op, Saved, bias_rule, register, weight_backward
 from .merge import _show
 
 
@@ -69,6 +69,17 @@ class Linear(Op):
     def cells(self, a):
         return {"filters": a["out"]}
 
+    # ---- training (README "Will it fit?")
+    def saves(self, a, ins, out):
+        # derivatives.yaml, addmm / mm (F.linear flattens the leading axes into a view: addmm(bias, x, W^T)):
+        # mat2's gradient mat1^T x grad reads the input; mat1's reads the weight (a parameter)
+        return (Saved("input", elements(ins[0], "input elements"),
+                      "addmm: the weights' gradient is input^T x grad (derivatives.yaml: addmm, mm)"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return weight_backward(self.flops(a, ins, out, bias_flops=False), elements(out), a["bias"], input_grad,
+                               bias_flops)
+
 
 @register
 class MatMul(Op):
@@ -106,3 +117,16 @@ class MatMul(Op):
 
     def notes(self, a):
         return ("transposed",) if a["transpose_b"] else ()
+
+    # ---- training (README "Will it fit?")
+    def saves(self, a, ins, out):
+        # derivatives.yaml, bmm / mm: self's gradient is grad x mat2^T, mat2's is self^T x grad: both kept
+        # (no zoo network has a matmul layer: this rule is not measured; torch's matmul also copies an
+        # operand it cannot view as 3-D, as Swin's attention shows, which is not modelled here)
+        return (Saved("input", elements(ins[0], "first operand"), "bmm: mat2's gradient reads self"),
+                Saved("input1", elements(ins[1], "second operand"), "bmm: self's gradient reads mat2"))
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # each operand's gradient is one matmul of the forward's size (grad x B^T, A^T x grad)
+        forward = self.flops(a, ins, out)
+        return step(forward, "first operand's gradient") + step(forward, "second operand's gradient")

@@ -22,6 +22,7 @@ from ..arith import ceil_div, floor_div, step, value
 from ..errors import ArchcostError
 from .base import Attr, Op, need_rank, register
 from .merge import _show
+from .layout import no_backward_flops, saves_nothing
 
 
 def no_counts(self, a, ins, out):
@@ -50,6 +51,10 @@ class ClassToken(Op):
         return (("class_token", "Class token (notes 'class_token') prepends one learned token: L tokens become "
                                 "L + 1; D parameters, no FLOPs."),)
 
+    aliases = ""   # torch.cat([token, x], dim=1): a new tensor; cat's backward slices the gradient
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 @register
 class PosEmbedding(Op):
@@ -71,6 +76,10 @@ class PosEmbedding(Op):
     def rules(self, a, bias_flops=True):
         return (("pos_embedding", "Position embedding (notes 'pos_embedding') adds a learned table of L x D "
                                   "values to the L tokens: L x D parameters; no FLOPs counted (a parameter read)."),)
+
+    aliases = ""   # x + pos_embedding: a new tensor; add's backward passes the gradient on (and sums it
+    saves = saves_nothing        # over the batch for the table: adds, not multiply-adds)
+    backward_flops = no_backward_flops
 
 
 @register
@@ -104,6 +113,10 @@ class Select(Op):
     def notes(self, a):
         return (f"index {a['index']} of axis {a['axis']}",)
 
+    aliases = "view"   # x[:, 0] is a view; select_backward needs the sizes only
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 @register
 class PatchMerge(Op):
@@ -123,6 +136,10 @@ class PatchMerge(Op):
         return (("patch_merge", "Patch merging (notes 'patch_merge') concatenates the C features of each 2 x 2 "
                                 "neighbourhood: H x W x C becomes ceil(H/2) x ceil(W/2) x 4C (an odd side padded "
                                 "by one); no parameters, no FLOPs."),)
+
+    aliases = ""   # F.pad (a copy), four strided slices, torch.cat(..., -1): a new tensor; nothing kept
+    saves = saves_nothing
+    backward_flops = no_backward_flops
 
 
 def _partition_side(a, h, w):
@@ -156,6 +173,13 @@ class Partition(Op):
     def layout(self, a, layouts, out):
         return "LGD" if a["grid"] else "GLD"    # a grid's groups are the first axis only after a transpose
 
+    # training: torchvision's window/grid partition is view + permute + reshape of a non-contiguous tensor, a
+    # copy; its backward is the inverse permutation (no multiply-adds) and keeps nothing (derivatives.yaml:
+    # view, permute: sizes only)
+    aliases = ""
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 @register
 class Departition(Op):
@@ -176,3 +200,10 @@ class Departition(Op):
 
     def layout(self, a, layouts, out):
         return layouts[1] if len(layouts) > 1 else "CHW"
+
+    # training: torchvision's departition (view + permute + reshape back) of a non-contiguous tensor, a
+    # copy; its backward is the inverse permutation (no multiply-adds) and keeps nothing (derivatives.yaml:
+    # view, permute: sizes only)
+    aliases = ""
+    saves = saves_nothing
+    backward_flops = no_backward_flops
