@@ -116,6 +116,10 @@ class Student:
                 self.need("channels start .. end-1 of the input")
                 start, _, end = f.partition(":")
                 shape = (int(end or x[0]) - int(start), *x[1:])
+            elif notes and notes[0] == "zeropad_shortcut":   # He et al. 2016, option A: x[:, :, ::s, ::s], zeros
+                self.need("keeps every s-th row and column (H' = ceil(H / s)) and pads the channels")
+                s = int(cell["stride"])
+                shape = (int(f), -(-x[1] // s), -(-x[2] // s))
             elif f != "" and k != "" and any(n.startswith("reads ") for n in notes):   # LeNet-5's C3 table
                 self.need("has N x K x K weights + C_out biases")
                 c_out, maps = int(f), next(int(n.split()[1]) for n in notes if n.startswith("reads "))
