@@ -131,6 +131,20 @@ class Partition(Op):
     def layout(self, a, layouts, out):
         return "LGD" if a["grid"] else "GLD"    # a grid's groups are the first axis only after a transpose
 
+    def counts(self, a, ins, out):
+        """No count any FLOP convention weighs: a reshape and a permute (torchvision's _partition)."""
+        return {}
+
+    def rules(self, a, bias_flops=True):
+        return (("partition", "partition (notes 'partition; windows S' or 'partition; grid S') cuts the C x H x W "
+                              "map into square blocks of side P (P = S for windows, P = H / S for a grid, whose "
+                              "S x S groups take every P-th token): H/W out shows 'G x P^2 tok', G = H/P x W/P "
+                              "blocks of P x P tokens, C unchanged; no parameters, no FLOPs; its output counts "
+                              "as memory."),)
+
+    def notes(self, a):
+        return (f"{'grid' if a['grid'] else 'windows'} {a['size']}",)
+
 
 @register
 class Departition(Op):
@@ -151,3 +165,10 @@ class Departition(Op):
 
     def layout(self, a, layouts, out):
         return layouts[1] if len(layouts) > 1 else "CHW"
+
+    counts = Partition.counts
+
+    def rules(self, a, bias_flops=True):
+        return (("departition", "departition (notes 'departition; from X + M') puts the blocks of X back into "
+                                "the C x H x W of the map M (the partition's input); no parameters, no FLOPs; "
+                                "its output counts as memory."),)
