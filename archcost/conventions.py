@@ -51,7 +51,7 @@ class Conventions:
         """What the FLOPs column counts, in words: 'multiply-adds incl. the bias add'.
 
         >>> Conventions(convention="torchvision", count="flops").flops_text()
-        'floating-point operations, 2 per multiply-add under the torchvision convention (not counted: bias adds, batch norm, pooling, activations, adds, SE multiplies)'
+        'floating-point operations, 2 per multiply-add under the torchvision convention (not counted: bias adds, batch norm, layer norm, layer scale, pooling, activations, softmax, adds, SE multiplies)'
         """
         unit = "multiply-adds" if self.count == "macs" else "floating-point operations, 2 per multiply-add"
         if self.counting.rules:   # a tool's table, not the ops' own rules

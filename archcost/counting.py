@@ -161,13 +161,19 @@ _LECTURE = Convention(
 
 _TORCHVISION = Convention(
     "torchvision",
-    "torchvision 0.28.0 model pages (the weights' meta '_ops', GFLOPS) = calflops 0.3.2 MACs "
+    "torchvision 0.28.0 model pages (the weights' meta '_ops', GFLOPS) = calflops 0.3.2 MACs on CNNs "
     "= torch.utils.flop_counter.FlopCounterMode / 2",
-    "multiply-adds of the convolutions and fully connected layers, without the bias add: what "
-    "torchvision's model pages print as GFLOPS and calflops as MACs; the papers' 'FLOPs (multiply-adds)'",
-    "bias adds, batch norm, pooling, activations, adds, SE multiplies",
+    "multiply-adds of the convolutions, fully connected and linear layers and attention's two matmuls "
+    "(Q K^T, A V), without the bias add: what torchvision's model pages print as GFLOPS (for a CNN, "
+    "calflops' MACs too); the papers' 'FLOPs (multiply-adds)'. FlopCounterMode does not see the fused "
+    "CPU attention (aten._scaled_dot_product_*): torchvision's figures add its 2 x heads x L x L x D/h",
+    "bias adds, batch norm, layer norm, layer scale, pooling, activations, softmax, adds, SE multiplies",
     {"conv": _r("C_in/groups x K_h x K_w per output element (aten.convolution)", macs=1),
-     "fc": _r("in x out (aten.addmm / aten.mm)", macs=1)},
+     "fc": _r("in x out (aten.addmm / aten.mm); a linear layer: output elements x in", macs=1),
+     "matmul": _r("aten.bmm: output elements x K", matmuls=1),
+     "attention": _r("the Q, K, V and output projections (aten.addmm) and Q K^T, A V", macs=1, matmuls=1),
+     "window_attention": _r("projections (aten.addmm), Q K^T and A V (aten.bmm) in every window, and "
+                            "v2's position bias MLP (aten.addmm / aten.mm)", macs=1, matmuls=1, cpb_macs=1)},
     weight_ops=_r("an op with parameters the table does not name: its own rule without the bias add",
                   rule_no_bias=1),
 )
@@ -180,8 +186,14 @@ _FVCORE = Convention(
     "adaptive average pooling 1 per input element (aten::adaptive_avg_pool2d). Quirks: max and plain "
     "average pooling (aten::max_pool2d, aten::avg_pool2d) and x.mean() (aten::mean) have no handle, so "
     "fvcore skips them with an 'unsupported operator' warning: ShuffleNetV2's global pool is x.mean() "
-    "and counts 0, Inception-v3's F.avg_pool2d branches count 0",
-    "max pooling, average pooling (not adaptive), x.mean(), activations, adds, multiplies, bias adds",
+    "and counts 0, Inception-v3's F.avg_pool2d branches count 0. Layer norm 5 per element with "
+    "gamma and beta (norm_flop_counter: 4, + 1 for the affine). Attention: torch.matmul (Swin's Q K^T "
+    "and A V) has a handle, but nn.MultiheadAttention (ViT) runs aten::scaled_dot_product_attention, "
+    "which has none: fvcore counts ViT's projections (aten::linear) and skips its matmuls "
+    "(vit_b_16: 16,867,412,736 of torchvision's 17,563,828,224; under torch.no_grad() the module's fast "
+    "path aten::_native_multi_head_attention hides its projections too)",
+    "max pooling, average pooling (not adaptive), x.mean(), activations, adds, multiplies, bias adds, "
+    "ViT's attention matmuls",
     {"conv": _r("aten::_convolution: C_in/groups x K_h x K_w per output, no bias", macs=1),
      "fc": _r("aten::linear / aten::addmm: in x out, no bias", macs=1),
      "batchnorm": _r("aten::batch_norm, eval: 1 per element, 2 with affine", elements=1, affine=1),
@@ -189,7 +201,15 @@ _FVCORE = Convention(
      "globalavgpool": _r("nn.AdaptiveAvgPool2d / F.adaptive_avg_pool2d trace to aten::adaptive_avg_pool2d: "
                          "1 per input element", inputs=1),
      "globalavgpool@method": _r("x.mean(): aten::mean has no handle, skipped"),
-     "pool": _r("aten::max_pool2d / aten::avg_pool2d have no handle, skipped")},
+     "pool": _r("aten::max_pool2d / aten::avg_pool2d have no handle, skipped"),
+     "layernorm": _r("aten::layer_norm: norm_flop_counter, 4 per element + 1 with the affine", elements=4, affine=1),
+     "layernorm2d": _r("torchvision's LayerNorm2d runs aten::layer_norm: 4 per element + 1 with the affine",
+                       elements=4, affine=1),
+     "matmul": _r("aten::matmul: output elements x K", matmuls=1),
+     "attention": _r("nn.MultiheadAttention: aten::linear projections counted; "
+                     "aten::scaled_dot_product_attention has no handle, skipped", macs=1),
+     "window_attention": _r("aten::linear projections, aten::matmul Q K^T and A V, the v2 MLP's aten::linear",
+                            macs=1, matmuls=1, cpb_macs=1)},
     weight_ops=_r("an op with parameters the table does not name: its own rule without the bias add",
                   rule_no_bias=1),
 )
@@ -203,8 +223,13 @@ _THOP = Convention(
     "(= inputs + outputs; thop computes it in floating point). Quirks: only nn.Module layers are "
     "seen: F.adaptive_avg_pool2d (MobileNetV2, DenseNet), F.avg_pool2d (Inception-v3) and x.mean() "
     "count 0; nn.ReLU, ReLU6 and max pools are registered as zero ops; SiLU, Hardswish, Sigmoid "
-    "have no hook and count 0",
-    "activations, max pooling, functional pooling, adds, multiplies, bias adds",
+    "have no hook and count 0. nn.LayerNorm 4 per element (count_normalization), but hooks are looked "
+    "up by exact type: torchvision's LayerNorm2d (a subclass) counts 0. Attention: nn.MultiheadAttention "
+    "has no hook and its out_proj's forward never runs, Swin runs its qkv and proj weights with F.linear: "
+    "thop counts no attention at all (vit_b_16: 11,286,254,592; swin_t: 2,978,099,712) and its parameter "
+    "total loses them (vit_b_16: 58,067,176 of 86,567,656), except v2's position bias MLP, whose "
+    "nn.Linear modules run",
+    "activations, max pooling, functional pooling, adds, multiplies, bias adds, attention",
     {"conv": _r("count_convNd: output elements x C_in/groups x K_h x K_w, no bias", macs=1),
      "fc": _r("count_linear: in_features x output elements, no bias", macs=1),
      "batchnorm": _r("count_normalization: 2 per element, x 2 with affine", elements=2, affine=2),
@@ -213,7 +238,12 @@ _THOP = Convention(
      "globalavgpool": _r("count_adap_avgpool: (H x W + 1) per output", inputs=1, outputs=1),
      "pool@functional": _r("a functional pool is no module: thop does not see it"),
      "pool@method": _r("x.mean() is no module: thop does not see it"),
-     "prelu": _r("count_prelu: 1 per element in eval mode", elements=1)},
+     "prelu": _r("count_prelu: 1 per element in eval mode", elements=1),
+     "layernorm": _r("count_normalization: 2 per element, x 2 with affine", elements=2, affine=2),
+     "layernorm2d": _r("torchvision's LayerNorm2d subclasses nn.LayerNorm: no hook for its type"),
+     "attention": _r("nn.MultiheadAttention has no hook; its out_proj's forward never runs"),
+     "window_attention": _r("F.linear and torch.matmul are no modules; v2's position bias MLP runs nn.Linear "
+                            "modules: count_linear", cpb_macs=1)},
     weight_ops=_r("an op with parameters the table does not name: its own rule without the bias add",
                   rule_no_bias=1),
 )
@@ -229,8 +259,13 @@ _PTFLOPS = Convention(
     "is counted twice, a bare F.relu or F.max_pool2d once. nn.ReLU6 is counted once (it runs "
     "F.hardtanh, not patched), nn.SiLU once (no module hook, but F.silu is patched); Sigmoid, "
     "Hardswish, Hardsigmoid count 0; x + y and x * s are Python operators, not the patched torch.add "
-    "/ torch.mul: 0; x.mean() is not patched: 0",
-    "adds, SE multiplies, x.mean(), sigmoid, hard-swish",
+    "/ torch.mul: 0; x.mean() is not patched: 0. nn.LayerNorm takes bn_flops_counter_hook, which "
+    "looks for 'affine' (a LayerNorm has 'elementwise_affine'): 1 per element; LayerNorm2d (a subclass) "
+    "has no hook. nn.MultiheadAttention's hook counts Q scaling, projections with biases, Q K^T, the "
+    "softmax and A V. Swin runs its projections with F.linear, which ptflops does not patch: only its "
+    "Tensor.matmul calls (both matmuls in v1, A V in v2, whose Q K^T is the @ operator) and F.softmax "
+    "count (swin_t: 3,128,183,416 of 4,490,566,656 + bias adds)",
+    "adds, SE multiplies, x.mean(), sigmoid, hard-swish, Swin's projections",
     {"conv": _r("conv_flops_counter_hook: multiply-adds + 1 bias add per output", macs=1, bias=1),
      "fc": _r("linear_flops_counter_hook: in x out + out", macs=1, bias=1),
      "batchnorm": _r("bn_flops_counter_hook: 1 per element, x 2 with affine", elements=1, affine=1),
@@ -251,7 +286,15 @@ _PTFLOPS = Convention(
                 inputs=2),
      "pool@functional": _r("a patched F.*_pool2d: once per input element", inputs=1),
      "pool@method": _r("x.mean() is not patched"),
-     "lrn": _r("nn.LocalResponseNorm has no hook; it runs F.avg_pool3d (not patched)")},
+     "lrn": _r("nn.LocalResponseNorm has no hook; it runs F.avg_pool3d (not patched)"),
+     "layernorm": _r("bn_flops_counter_hook: 1 per element (a LayerNorm has no 'affine')", elements=1),
+     "layernorm2d": _r("torchvision's LayerNorm2d: no hook for the subclass"),
+     "matmul": _r("patched Tensor.matmul: output elements x K", matmuls=1),
+     "attention": _r("multihead_attention_counter_hook: Q scaling, projections + biases, Q K^T, softmax, A V",
+                     queries=1, macs=1, bias=1, matmuls=1, scores=1),
+     "window_attention": _r("F.linear is not patched; patched Tensor.matmul (Q K^T in v1, A V) and F.softmax; "
+                            "v2's position bias MLP: nn.Linear hooks with the bias add, nn.ReLU twice",
+                            qk_call=1, av=1, scores=1, cpb_macs=1, cpb_hidden=3)},
     weight_ops=_r("an op with parameters the table does not name: its own rule with the bias add", rule=1),
 )
 
@@ -261,16 +304,47 @@ _TORCHINFO = Convention(
     "summed over leaf modules with parameters: a Conv* module counts (weights + biases) x output "
     "positions (its multiply-adds with the bias add); every other module counts its parameter count "
     "once per sample: an nn.Linear its in x out + out multiply-adds, but batch norm 2 x C (gamma and "
-    "beta) however large its map, a PReLU its slopes. Modules without parameters count 0",
-    "pooling, activations, adds, multiplies, batch norm's per-element work",
-    {"conv": _r("a Conv* module: (weights + biases) x output positions", macs=1, bias=1)},
+    "beta) however large its map, a PReLU its slopes. Modules without parameters count 0. Only "
+    "parameters named weight or bias of modules whose forward runs count: an nn.Linear on a token "
+    "sequence counts its parameters once (not per token), nn.MultiheadAttention (in_proj_weight; its "
+    "out_proj never runs) and Swin's F.linear attention count 0, as do the class token, position "
+    "embedding and layer scale (vit_b_16: 173,232,616, i.e. 0.17 G of 17.56 G)",
+    "pooling, activations, adds, multiplies, batch norm's per-element work, linear layers' per-token "
+    "work, attention",
+    {"conv": _r("a Conv* module: (weights + biases) x output positions", macs=1, bias=1),
+     "attention": _r("in_proj_weight is not named weight, out_proj's forward never runs: 0"),
+     "window_attention": _r("its qkv and proj modules run through F.linear, not their forward: 0; v2's "
+                            "position bias MLP runs its nn.Linear modules: their parameters", cpb_params=1),
+     "token": _r("class_token, pos_embedding: parameters of a module, not named weight or bias: 0"),
+     "layer_scale": _r("a parameter of the block, not named weight or bias: 0"),
+     "matmul": _r("no module: 0")},
     default=_r("any other module: its parameter count, once per sample (0 without parameters)", params=1),
     weight_ops=_r("a module with parameters: its parameter count, once per sample", params=1),
     other_ops=_r("a module without parameters: 0"),
 )
 
+_CALFLOPS = Convention(
+    "calflops",
+    "calflops 0.3.2 calculate_flops(model, input_shape=(1, 3, H, W)) MACs (patched torch functions)",
+    "torchvision's convention as calflops sees it: conv, linear and torch.matmul / Tensor.matmul "
+    "multiply-adds without bias adds; for a CNN it equals torchvision's figure. Quirks: "
+    "nn.MultiheadAttention (ViT) runs F.scaled_dot_product_attention, which calflops does not patch: "
+    "ViT's Q K^T and A V count 0 (vit_b_16: 16,848,500,736, torchvision's 17.56 G less 0.715 G); "
+    "Swin v2 writes Q K^T with the @ operator, not patched either (swin_v2_t: 5,820,152,832)",
+    "bias adds, batch norm, layer norm, pooling, activations, adds, multiplies, ViT's attention matmuls, "
+    "Swin v2's Q K^T",
+    {"conv": _r("F.conv2d: C_in/groups x K_h x K_w per output element", macs=1),
+     "fc": _r("F.linear: output elements x in", macs=1),
+     "matmul": _r("torch.matmul: output elements x K", matmuls=1),
+     "attention": _r("its projections (F.linear); F.scaled_dot_product_attention is not patched", macs=1),
+     "window_attention": _r("F.linear projections, .matmul() Q K^T (v1) and A V, v2's MLP (F.linear)",
+                            macs=1, qk_call=1, av=1, cpb_macs=1)},
+    weight_ops=_r("an op with parameters the table does not name: its own rule without the bias add",
+                  rule_no_bias=1),
+)
+
 CONVENTIONS: dict[str, Convention] = {c.name: c for c in (_LECTURE, _TORCHVISION, _FVCORE, _THOP, _PTFLOPS,
-                                                           _TORCHINFO)}
+                                                           _TORCHINFO, _CALFLOPS)}
 
 
 def get_convention(name: str) -> Convention:

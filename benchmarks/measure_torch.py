@@ -52,6 +52,11 @@ MODELS = {  # archcost zoo name: (torchvision builder, keyword arguments, input 
     "shufflenet_v2_x1_0": ("shufflenet_v2_x1_0", {}, 224),
     "squeezenet1_0": ("squeezenet1_0", {}, 224),
     "squeezenet1_1": ("squeezenet1_1", {}, 224),
+    "vit_b_16": ("vit_b_16", {}, 224),
+    "vit_b_32": ("vit_b_32", {}, 224),
+    "swin_t": ("swin_t", {}, 224),
+    "swin_v2_t": ("swin_v2_t", {}, 256),
+    "convnext_tiny": ("convnext_tiny", {}, 224),
 }
 
 
@@ -78,6 +83,29 @@ def saved_bytes(model, x):
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         out = model(x)
     return out, by_dtype
+
+
+def saved_by_module(model, x):
+    """Bytes autograd saves, by the innermost module running when each storage is first saved
+    (``python benchmarks/measure_torch.py --by-module vit_b_16``): what each layer's rule must give."""
+    state = {t.untyped_storage().data_ptr() for t in model.parameters()}
+    stack, seen, by = [""], set(), {}
+    for name, m in model.named_modules():
+        m.register_forward_pre_hook(lambda m, a, name=name: stack.append(name))
+        m.register_forward_hook(lambda m, a, o: stack.pop() and None)   # None: keep the output
+
+    def pack(t):
+        s = t.untyped_storage()
+        if s.data_ptr() not in state and s.data_ptr() not in seen:
+            seen.add(s.data_ptr())
+            key = (stack[-1], str(t.dtype).replace("torch.", ""), tuple(t.shape))
+            by[key] = by.get(key, 0) + s.nbytes()
+        return t
+
+    model.train()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(x)
+    return by
 
 
 def flops(model, x):
@@ -162,5 +190,10 @@ def measure(name):
 
 if __name__ == "__main__":
     torch.set_num_threads(1)
+    if sys.argv[1:2] == ["--by-module"]:
+        model, side = build(sys.argv[2])
+        for (module, dtype, shape), n in saved_by_module(model, torch.randn(2, 3, side, side)).items():
+            print(f"{module:40s} {dtype:8s} {str(shape):28s} {n:>12,}")
+        sys.exit(0)
     for name in sys.argv[1:] or MODELS:
         print(json.dumps(measure(name)), flush=True)

@@ -27,7 +27,18 @@ def _pair(text):
 
 
 def _shape(c, hw):
-    return (int(c),) if hw == "" else (int(c), *_pair(hw))
+    """(C, H, W) of a map, (D, L) of a token sequence ('197 tok'), (N,) of a vector."""
+    if hw == "":
+        return (int(c),)
+    return (int(c), int(hw.split()[0])) if str(hw).endswith(" tok") else (int(c), *_pair(hw))
+
+
+def _hw(text):
+    return (int(text.split()[0]),) if str(text).endswith(" tok") else _pair(text)
+
+
+TRANSFORMER_OPS = ("linear", "layernorm", "layernorm2d", "attention", "window_attention", "patch_merge", "reshape",
+                   "permute", "transpose", "roll", "select", "class_token", "pos_embedding")
 
 
 class Student:
@@ -68,20 +79,23 @@ class Student:
                 ins = [out[s] for s in sources]
                 for shown, key in ((cell["C in"], 0), (cell["H/W in"], 1)):
                     if isinstance(shown, str) and shown and "+" not in shown:   # a shown input agrees
-                        assert (int(shown) if key == 0 else _pair(shown)) == (ins[0][0] if key == 0 else ins[0][1:])
+                        assert (int(shown) if key == 0 else _hw(shown)) == (ins[0][0] if key == 0 else ins[0][1:])
             else:
                 ins = [_shape(cell["C in"], cell["H/W in"])]
             x = ins[0]
             f, k = cell["filters"], cell["kernel"]
             op = notes[0] if notes and notes[0] in ("add", "concat", "flatten", "lrn", "channel_shuffle", "slice",
-                                                    "softmax", "mul", "subsample", "rbf", "deform_conv") else None
+                                                    "softmax", "mul", "subsample", "rbf", "deform_conv",
+                                                    *TRANSFORMER_OPS) else None
             groups = next((int(n.split()[1]) for n in notes if n.startswith("groups ")), 1)
             bias = "no bias" not in notes
             add1 = 1 if bias and self.bias_add else 0
             if not bias:
                 self.need("leaves out the + C_out")
             params = flops = 0
-            if op == "mul":
+            if op in TRANSFORMER_OPS:
+                shape, params, flops = self.transformer(op, x, f, k, notes, bias, add1)
+            elif op == "mul":
                 self.need("one multiplication per element")
                 shape, flops = x, math.prod(x)
             elif op == "subsample":      # LeNet-5's S2: a coefficient and a bias per map
@@ -167,14 +181,81 @@ class Student:
             if "+ batchnorm" in notes:
                 self.need("2C parameters (gamma and beta")
                 params, flops = params + 2 * shape[0], flops + math.prod(shape)
+            if "+ layer_scale" in notes:
+                self.need("multiplies each channel by a learned factor: C parameters, one multiplication per element")
+                params, flops = params + shape[0], flops + math.prod(shape)
             out[name] = shape
             prev = name
             got[f"{name}.c_out"] = shape[0]
             if len(shape) == 3:
                 got[f"{name}.hw_out"] = shape[1] if shape[1] == shape[2] else f"{shape[1]}x{shape[2]}"
+            if len(shape) == 2:
+                self.need("shows D under C and 'L tok' under H/W")
+                got[f"{name}.hw_out"] = f"{shape[1]} tok"
             got[f"{name}.memory"] = self.bytes and math.prod(shape) * self.bytes / 1024
             got[f"{name}.params"], got[f"{name}.flops"] = params, flops * self.batch
         return got
+
+    def transformer(self, op, x, f, k, notes, bias, add1):
+        """A row of a transformer's op: (shape, params, flops) from the rule its sheet states."""
+        if op == "linear":
+            self.need("Linear (notes 'linear'; filters = its outputs)", "positions x out x (D")
+            out, d = int(f), x[0]
+            return (out, *x[1:]), out * d + (out if bias else 0), math.prod(x[1:]) * out * (d + add1)
+        if op in ("layernorm", "layernorm2d"):
+            self.need("normalises the D features of each token (or pixel): parameters 2D")
+            return x, 0 if "no affine" in notes else 2 * x[0], math.prod(x)
+        if op == "attention":
+            self.need("Attention (notes 'attention'; filters 'h heads')")
+            h, (d, n) = int(f.split()[0]), x
+            params = 4 * (d * d + d) if bias else 4 * d * d
+            return x, params, n * 3 * d * (d + add1) + 2 * h * n * n * (d // h) + n * d * (d + add1)
+        if op == "window_attention":
+            self.need("pads the H x W map up to multiples of M (Hp x Wp)")
+            h, (c, hh, ww), (mh, mw) = int(f.split()[0]), x, _pair(k.split()[1])
+            hp, wp = -(-hh // mh) * mh, -(-ww // mw) * mw
+            windows, scores = (hp // mh) * (wp // mw), (hp // mh) * (wp // mw) * h * (mh * mw) ** 2
+            flops = hp * wp * 3 * c * (c + add1) + 2 * scores * (c // h) + hp * wp * c * (c + add1)
+            if self.bias_add:
+                self.need("position bias adds (one per score)")
+                flops += scores
+            params = 4 * (c * c + c) if bias else 4 * c * c
+            entries = (2 * mh - 1) * (2 * mw - 1)
+            if "v2" in notes:
+                self.need("Swin V2's window attention (notes 'v2; MLP hidden N')")
+                n = next(int(x.split()[2]) for x in notes if x.startswith("MLP hidden "))
+                params += 3 * n + n * h + h
+                flops += entries * n * (2 + (1 if self.bias_add else 0)) + entries * n * h
+            else:
+                self.need("(2M - 1)^2 x h (the relative position bias table)")
+                params += entries * h
+            assert windows
+            return x, params, flops
+        if op == "patch_merge":
+            self.need("H x W x C becomes ceil(H/2) x ceil(W/2) x 4C")
+            return (4 * x[0], -(-x[1] // 2), -(-x[2] // 2)), 0, 0
+        if op == "reshape":
+            self.need("puts the same elements in the shape S of its notes")
+            text = next(n for n in notes if n.startswith("to "))[3:]
+            dims = [int(d) for d in text.split(" (")[0].split(" x ")]
+            dims = [math.prod(x) // -math.prod(dims) if d == -1 else d for d in dims]
+            if "(tokens x dim)" in text:
+                return (dims[1], dims[0]), 0, 0
+            return tuple(dims), 0, 0
+        if op in ("permute", "transpose"):
+            self.need("C (or D) and H/W (or the tokens) keep their sizes")
+            return x, 0, 0
+        if op == "roll":
+            self.need("shifts the map cyclically")
+            return x, 0, 0
+        if op == "select":
+            self.need("from L tokens x D, one token's D features")
+            return (x[0],), 0, 0
+        if op == "class_token":
+            self.need("prepends one learned token: L tokens become L + 1; D parameters")
+            return (x[0], x[1] + 1), x[0], 0
+        self.need("adds a learned table of L x D values to the L tokens: L x D parameters")    # pos_embedding
+        return x, x[0] * x[1], 0
 
     def window(self, x, cell, notes):
         self.need("H' = floor((H + 2P - K) / S) + 1")
@@ -208,7 +289,7 @@ def test_every_blank_follows_from_the_sheet_alone(network):
 @pytest.mark.parametrize("conventions", [dict(bias_flops=False), dict(dtype="float16", batch=2)])
 def test_sheets_state_their_conventions(conventions):
     # the torchvision/fvcore count without the bias add, and half precision for a batch of 2
-    for network in ("alexnet", "resnet18", "mobilenet_v2"):
+    for network in ("alexnet", "resnet18", "mobilenet_v2", "vit_b_16", "swin_v2_t", "convnext_tiny"):
         sheet = make_sheets(network, **conventions)[0]
         got = Student(sheet).answers()
         assert all(got[b.id] == b.exact for b in sheet.blanks()), network

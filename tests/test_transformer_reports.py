@@ -49,7 +49,8 @@ def test_ops_name_shows_layouts_attributes_and_the_torchvision_part():
     assert "\ninputs: 1; reads H x W x C (channels last)\n" in text
     assert "  window      required    window size M or [M_h, M_w]\n" in text
     assert "\ninputs: 1; reads C x H x W\n" in text
-    assert "torchvision's convention counts: No multiply-adds of weights or matmuls" in text   # layer norm
+    assert "torchvision's convention counts: 0 (not counted)" in text   # layer norm: torchvision counts no norm
+    assert "torchvision's convention counts: macs + matmuls + cpb_macs" in text   # window attention
     assert render_ops().splitlines()[0].split() == ["adaptiveavgpool", "pool", "average", "pooling", "to", "a",
                                                     "fixed", "output", "size", "(torch's", "AdaptiveAvgPool2d)"]
 

@@ -61,5 +61,5 @@ def test_explain_shows_the_padding_and_the_windows():
     # 200 / 4 = 50 per side, padded to 56 = 8 x 7: 64 windows of 49 tokens, 3 heads of 32
     assert "padded H 50 + (7 - 50 mod 7) mod 7 = 50 + 6 = 56" in text
     assert "windows 56 / 7 x 56 / 7 = 8 x 8 = 64" in text
-    assert "scores (windows x heads x L x L) 64 x 3 x 7 x 7 x 7 x 7 = 9408 x 49 = 460,992" in text
+    assert "scores (windows x heads x L x L) 64 x 3 x 7 x 7 x 7 x 7 = 9,408 x 49 = 460,992" in text
     assert "Q K^T 460,992 x 32 = 14,751,744" in text

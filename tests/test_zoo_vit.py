@@ -96,7 +96,7 @@ def test_explain_spells_out_q_k_and_a_v_like_the_lecture_conv():
     assert "A V                            465,708 x 64 = 29,805,312" in text
     assert "197 x 3 x 768 x (768 + 1) = 453,888 x 769 = 349,039,872" in text
     assert "parameters                     1,771,776 + 590,592 = 2,362,368" in text   # torchvision: in_proj + out_proj
-    assert "memory (KB)                    151,296 x 4 / 1024 = 591" in text           # the output, not the scores
+    assert "memory (KB)                    151,296 x 4 / 1,024 = 591" in text           # the output, not the scores
 
 
 def test_findings_say_which_lecture_findings_hold_for_a_transformer_and_why():

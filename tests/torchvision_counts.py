@@ -1,22 +1,17 @@
 """torchvision's multiply-add convention computed from a report, for the zoo's transformer tests.
 
 torchvision's model pages count the multiply-adds of convs, linear layers and the matmuls of
-attention, without bias adds. Each op of the transformer modules states that part of its FLOPs
-in ``matmul_flops``; conv and fc are their own rule without the bias add.
+attention, without bias adds: archcost's ``torchvision`` FLOP convention (archcost/counting.py),
+applied here to a report analysed under any convention.
 """
 
+from archcost.counting import CONVENTIONS, layer_flops
 from archcost.ops import get_op
 
 
 def torchvision_macs(report) -> int:
-    total = 0
-    for x in report.layers:
-        op = get_op(x.op)
-        if hasattr(op, "matmul_flops"):
-            total += int(op.matmul_flops(x.attrs, list(x.input_shapes), x.output_shape))
-        elif x.kind in ("conv", "fc"):
-            total += int(op.flops(x.attrs, list(x.input_shapes), x.output_shape, False))
-    return total
+    return sum(int(layer_flops(CONVENTIONS["torchvision"], get_op(x.op), x.attrs, list(x.input_shapes), x.output_shape))
+               for x in report.layers)
 
 
 def shapes_of(report, rename) -> dict:

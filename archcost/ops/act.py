@@ -104,11 +104,17 @@ class Dropout(_Elementwise):
 
     # the identity at inference (an alias); in training native_dropout keeps its mask (result1, bool)
     def saves(self, a, ins, out):
+        if a["p"] == 0:
+            return ()   # at::dropout returns its input when p = 0 (ViT's and Swin's dropouts): nothing kept
         return (Saved("mask", elements(out), "native_dropout_backward(grad, result1, scale) reads the mask "
                       "(derivatives.yaml: native_dropout; bool, 1 byte)", "bool"),)
 
     def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
         return 0   # the mask's multiplication, not counted, as the forward's
+
+    def traffic(self, a, ins, out):
+        # the identity when p = 0 (at::dropout returns its input) and at inference: nothing moves
+        return (0, 0) if a["p"] == 0 else super().traffic(a, ins, out)
 
 
 @register

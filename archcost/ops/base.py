@@ -449,7 +449,7 @@ def window_notes(a) -> tuple:
 def bias_rule(bias_flops: bool) -> tuple:
     """The rule of layers marked 'no bias' (conv, fc)."""
     return ("nobias", "A layer without biases ('no bias' in a table's notes) leaves out the + C_out "
-                      "(+ out for an FC)"
+                      "(+ out for an FC or linear)"
                       + (" and its + 1 bias add per output element." if bias_flops else "."))
 
 

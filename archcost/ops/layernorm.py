@@ -4,7 +4,7 @@ y = (x - mean) / sqrt(var + eps) x gamma + beta, the mean and variance taken ove
 (or one pixel's) features. Parameters: gamma and beta, 2 x dim. FLOPs as batch norm's: one
 multiply-add per element for the scale and shift (the statistics are not multiply-adds of
 weights and are not counted, as softmax's exponentials are not); torchvision's convention
-counts none (``matmul_flops`` = 0). Unlike batch norm at inference, it cannot be folded into
+counts none (archcost/counting.py). Unlike batch norm at inference, it cannot be folded into
 the layer before it, so it is a row of its own with its own memory.
 
 >>> from archcost.ops import get_op
@@ -18,13 +18,8 @@ the layer before it, so it is a row of its own with its own memory.
 
 from __future__ import annotations
 
-from ..arith import elements
-from .base import Attr, SameShape, need_rank, register
-
-
-def no_matmul(self, a, ins, out):
-    """No multiply-adds of weights or matmuls: torchvision's convention counts 0."""
-    return 0
+from ..arith import elements, step
+from .base import Attr, Saved, SameShape, need_rank, register
 
 
 @register
@@ -45,7 +40,38 @@ class LayerNorm(SameShape):
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out)
 
-    matmul_flops = no_matmul
+    def counts(self, a, ins, out):
+        """elements: one per element (the normalisation); affine: one more per element with gamma and beta."""
+        n = elements(out)
+        return {"elements": n, "affine": n if a["affine"] else 0}
+
+    def rules(self, a, bias_flops=True):
+        return (("layernorm", "Layer norm (notes 'layernorm', or 'layernorm2d' over the C of each pixel) "
+                              "normalises the D features of each token (or pixel): parameters 2D (gamma and "
+                              "beta; 0 with 'no affine'); FLOPs one per element (the scale and shift)."),)
+
+    def notes(self, a):
+        return () if a["affine"] else ("no affine",)
+
+    # ---- training (README "Will it fit?")
+    def rows(self, ins):
+        """The vectors normalised one by one: every axis but the normalised one."""
+        x = ins[0]
+        return elements(tuple(d for i, d in enumerate(x) if i != self.axis % len(x)), "rows")
+
+    def saves(self, a, ins, out):
+        # derivatives.yaml, native_layer_norm: native_layer_norm_backward(grad, input, normalized_shape,
+        # result1, result2, weight, bias, ...): the input, and per row its mean and 1 / sqrt(var + eps),
+        # float32 (ConvNeXt's LayerNorm2d permutes to channels-last first: the saved input is that view)
+        return (Saved("input", elements(ins[0], "input elements"), "x-hat is recomputed from it"),
+                Saved("mean", self.rows(ins), "result1 (mean), one per row", "float32"),
+                Saved("rstd", self.rows(ins), "result2 (rstd), one per row", "float32"))
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # as batch norm's (a convention; FlopCounterMode counts none): gamma's gradient sum(dy x x-hat), a
+        # multiply-add per element; the input's gradient one more per element
+        n = elements(out)
+        return (step(n, "gamma gradient") if a["affine"] else 0) + (step(n, "input gradient") if input_grad else 0)
 
 
 @register

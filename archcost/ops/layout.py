@@ -37,6 +37,19 @@ def _ints(name, v):
 COERCE["ints"] = _ints
 
 
+# training rules of ops that only move data (README "Will it fit?"): their backward moves the gradient back
+# (derivatives.yaml: view, permute, select, roll, constant_pad_nd, cat: sizes and shifts only), so they
+# keep nothing and multiply nothing; `aliases` says whether torch makes a view or a new tensor
+def saves_nothing(self, a, ins, out):
+    """Nothing kept for backward: the gradient is moved back, not computed from the activations."""
+    return ()
+
+
+def no_backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+    """No multiply-adds in the backward of an op that moves data."""
+    return 0
+
+
 @register
 class Reshape(Op):
     name = "reshape"
@@ -64,6 +77,21 @@ class Reshape(Op):
                                 "give one letter per axis (C, H, W, L, D, N)")
         return lay if lay is not None else super().layout(a, [], out)
 
+    def rules(self, a, bias_flops=True):
+        return (("reshape", "reshape (notes 'reshape; to S') puts the same elements in the shape S of its notes "
+                            "(-1: the rest of the elements; 'dim x tokens' or 'tokens x dim': a token sequence); "
+                            "no parameters, no FLOPs; its output counts as memory."),)
+
+    def notes(self, a):
+        lay = a["layout"]
+        return ("to " + " x ".join(map(str, a["shape"])) + (f" ({LAYOUTS[lay]})" if lay in LAYOUTS else ""),)
+
+    # torch's reshape is a view of a contiguous tensor (every zoo network's is: a conv's output, ViT's
+    # x.reshape(n, hidden, n_h * n_w)); the copy it makes of a non-contiguous one is not modelled
+    aliases = "view"
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 def _check_dims(name, dims, rank):
     if sorted(dims) != list(range(rank)):
@@ -86,6 +114,16 @@ class Permute(Op):
     def layout(self, a, layouts, out):
         first = layouts[0] if layouts else ""
         return "".join(first[d] for d in a["dims"]) if len(first) == len(out) else super().layout(a, [], out)
+
+    def rules(self, a, bias_flops=True):
+        return (("permute", "permute and transpose (notes 'permute', 'transpose') reorder the axes (C x H x W "
+                            "to channels-last H x W x C, dim x tokens to tokens x dim and back): C (or D) and "
+                            "H/W (or the tokens) keep their sizes; no parameters, no FLOPs; the output counts as "
+                            "memory."),)
+
+    aliases = "view"   # torch's permute and transpose are views (strides swapped, nothing moved)
+    saves = saves_nothing
+    backward_flops = no_backward_flops
 
 
 @register
@@ -118,6 +156,14 @@ class Roll(SameShape):
     attrs = {"shifts": Attr("ints", doc="shift per axis listed in dims"),
              "dims": Attr("ints", doc="the axes shifted")}
 
+    def rules(self, a, bias_flops=True):
+        return (("roll", "roll (notes 'roll') shifts the map cyclically (Swin's shifted windows): same shape, no "
+                         "parameters, no FLOPs; its output counts as memory."),)
+
+    aliases = ""   # torch.roll copies (Swin's shifted windows)
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 @register
 class Pad(Op):
@@ -136,3 +182,14 @@ class Pad(Op):
         for i in range(len(p) // 2):
             out[-1 - i] = out[-1 - i] + p[2 * i] + p[2 * i + 1]
         return tuple(out)
+
+    def rules(self, a, bias_flops=True):
+        return (("pad", "pad (notes 'pads [...]') adds zeros: [before, after] for the last axis, then for the "
+                        "one before it (torch's F.pad order); no parameters, no FLOPs."),)
+
+    def notes(self, a):
+        return ("pads [" + ", ".join(map(str, a["pads"])) + "]",)
+
+    aliases = ""   # constant_pad_nd writes a new tensor (a copy even when every pad is 0)
+    saves = saves_nothing
+    backward_flops = no_backward_flops

@@ -5,30 +5,25 @@ leading axes, so a ViT token sequence 197 x 768 becomes 197 x 3072. ``fc`` flatt
 instead (the lecture's fc6 reads 256 x 6 x 6 as 9216 inputs). Both count one multiply-add per
 weight used, plus a bias add per output element in the lecture's convention.
 
-Every op of the transformer modules says, in ``matmul_flops``, which part of its FLOPs are
-multiply-adds of weights or of two activations (torchvision's and fvcore's count); the rest of
-``flops`` are bias adds and element-wise work.
+Every op of the transformer modules names, in ``counts``, which part of its FLOPs are
+multiply-adds of weights (``macs``) or of two activations (``matmuls``), which the FLOP
+conventions of archcost/counting.py weigh; the rest of ``flops`` are bias adds and element-wise work.
 
 >>> from archcost.ops import get_op
 >>> lin = get_op("linear")
 >>> a = lin.coerce({"out": 3072})
 >>> out = lin.shape(a, [(197, 768)]); out
 (197, 3072)
->>> lin.params(a, [(197, 768)], out), lin.flops(a, [(197, 768)], out), lin.matmul_flops(a, [(197, 768)], out)
+>>> lin.params(a, [(197, 768)], out), lin.flops(a, [(197, 768)], out), lin.counts(a, [(197, 768)], out)["macs"]
 (2362368, 465386496, 464781312)
 """
 
 from __future__ import annotations
 
-from ..arith import elements, value
+from ..arith import elements, step, value
 from ..errors import ArchcostError
-from .base import Attr, Op, register
+from .base import Attr, Op, Saved, bias_rule, register, weight_backward
 from .merge import _show
-
-
-def weight_flops(op, a, ins, out):
-    """Multiply-adds of weights and matmuls only: the op's own rule without its bias adds."""
-    return op.flops(a, ins, out, bias_flops=False)
 
 
 @register
@@ -56,10 +51,34 @@ class Linear(Op):
             per_output = per_output + 1
         return elements(out) * per_output
 
-    matmul_flops = weight_flops
+    def counts(self, a, ins, out):
+        """macs: output elements x in; bias: one add per output element."""
+        return {"macs": elements(out) * ins[0][-1], "bias": elements(out) if a["bias"] else 0}
+
+    def rules(self, a, bias_flops=True):
+        add = " + 1" if bias_flops else ""
+        return (("linear", "Linear (notes 'linear'; filters = its outputs) maps the D features (the C column) of "
+                           "every token, or every pixel of a map, to out: parameters out x D + out; FLOPs "
+                           f"positions x out x (D{add}), positions being its tokens (or H x W)"
+                           + (", the + 1 being the bias add." if bias_flops else ", without the bias add.")),) \
+            + (() if a["bias"] else (bias_rule(bias_flops),))
+
+    def notes(self, a):
+        return () if a["bias"] else ("no bias",)
 
     def cells(self, a):
         return {"filters": a["out"]}
+
+    # ---- training (README "Will it fit?")
+    def saves(self, a, ins, out):
+        # derivatives.yaml, addmm / mm (F.linear flattens the leading axes into a view: addmm(bias, x, W^T)):
+        # mat2's gradient mat1^T x grad reads the input; mat1's reads the weight (a parameter)
+        return (Saved("input", elements(ins[0], "input elements"),
+                      "addmm: the weights' gradient is input^T x grad (derivatives.yaml: addmm, mm)"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return weight_backward(self.flops(a, ins, out, bias_flops=False), elements(out), a["bias"], input_grad,
+                               bias_flops)
 
 
 @register
@@ -87,4 +106,27 @@ class MatMul(Op):
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out) * ins[0][-1]
 
-    matmul_flops = weight_flops
+    def counts(self, a, ins, out):
+        """matmuls: multiply-adds of two activations (no weights)."""
+        return {"matmuls": self.flops(a, ins, out)}
+
+    def rules(self, a, bias_flops=True):
+        return (("matmul", "matmul (notes 'matmul'): the product of two activations [..., M, K] x [..., K, N] "
+                           "(notes 'transposed': the second is [..., N, K]); no parameters; FLOPs output "
+                           "elements x K."),)
+
+    def notes(self, a):
+        return ("transposed",) if a["transpose_b"] else ()
+
+    # ---- training (README "Will it fit?")
+    def saves(self, a, ins, out):
+        # derivatives.yaml, bmm / mm: self's gradient is grad x mat2^T, mat2's is self^T x grad: both kept
+        # (no zoo network has a matmul layer: this rule is not measured; torch's matmul also copies an
+        # operand it cannot view as 3-D, as Swin's attention shows, which is not modelled here)
+        return (Saved("input", elements(ins[0], "first operand"), "bmm: mat2's gradient reads self"),
+                Saved("input1", elements(ins[1], "second operand"), "bmm: self's gradient reads mat2"))
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # each operand's gradient is one matmul of the forward's size (grad x B^T, A^T x grad)
+        forward = self.flops(a, ins, out)
+        return step(forward, "first operand's gradient") + step(forward, "second operand's gradient")

@@ -14,10 +14,9 @@ inference: 0 parameters, 0 FLOPs, folded like dropout.
 
 from __future__ import annotations
 
-from ..arith import elements
+from ..arith import elements, step
 from .act import Dropout
-from .base import Attr, SameShape, register
-from .layernorm import no_matmul
+from .base import Attr, SameShape, Saved, register
 
 
 @register
@@ -35,7 +34,27 @@ class LayerScale(SameShape):
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out)
 
-    matmul_flops = no_matmul
+
+    def counts(self, a, ins, out):
+        """elements: one multiplication per element."""
+        return {"elements": elements(out)}
+
+    def rules(self, a, bias_flops=True):
+        return (("layer_scale", "Layer scale ('+ layer_scale' in a row's notes) multiplies each channel by a "
+                                "learned factor: C parameters, one multiplication per element."),)
+
+    # ---- training (README "Will it fit?"): torchvision's ConvNeXt writes `self.layer_scale * x`, a new tensor
+    aliases = ""
+
+    def saves(self, a, ins, out):
+        # derivatives.yaml, mul: the factor's gradient is grad x x (x kept); x's is grad x factor (a parameter)
+        return (Saved("input", elements(ins[0], "input elements"), "mul: the factors' gradient reads x"),)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # the factors' gradient sum(grad x x): a multiply-add per element; x's gradient a multiply per element
+        # (a convention, as batch norm's: FlopCounterMode counts no element-wise work to check it against)
+        n = elements(out)
+        return step(n, "scale gradient") + (step(n, "input gradient") if input_grad else 0)
 
 
 @register
@@ -43,3 +62,11 @@ class StochasticDepth(Dropout):
     name = "stochastic_depth"
     doc = "drops a residual branch in training (row mode); the identity at inference: 0 FLOPs"
     attrs = {"p": Attr("float", 0.0, "drop probability")}
+
+    # ---- training (README "Will it fit?")
+    def saves(self, a, ins, out):
+        # torchvision.ops.stochastic_depth (row mode): p = 0 returns its input; else input x noise, the noise
+        # one value per image ([N, 1, 1, 1]) that mul's gradient reads (derivatives.yaml: mul)
+        if a["p"] == 0:
+            return ()
+        return (Saved("noise", 1, "mul: x's gradient is grad x noise (one value per image)"),)

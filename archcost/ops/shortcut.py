@@ -21,6 +21,7 @@ from __future__ import annotations
 from ..arith import ceil_div, value
 from ..errors import ArchcostError
 from .base import Attr, Op, need_rank, register
+from .layout import no_backward_flops, saves_nothing
 
 
 @register
@@ -56,3 +57,10 @@ class ZeroPadShortcut(Op):
 
     def cells(self, a):
         return {"filters": a["out"], "stride": a["stride"]}
+
+    # ---- training (README "Will it fit?"): the reference code (akamaster/pytorch_resnet_cifar10's
+    # LambdaLayer) is F.pad(x[:, :, ::2, ::2], ...): a strided view, then a padded copy; their backward
+    # (derivatives.yaml: slice, constant_pad_nd) needs the sizes only and makes no multiply-adds
+    aliases = ""
+    saves = saves_nothing
+    backward_flops = no_backward_flops

@@ -22,7 +22,12 @@ from ..arith import ceil_div, floor_div, step, value
 from ..errors import ArchcostError
 from .base import Attr, Op, need_rank, register
 from .merge import _show
-from .layernorm import no_matmul
+from .layout import no_backward_flops, saves_nothing
+
+
+def no_counts(self, a, ins, out):
+    """A parameter read: no count any FLOP convention weighs."""
+    return {}
 
 
 @register
@@ -40,7 +45,15 @@ class ClassToken(Op):
     def params(self, a, ins, out):
         return ins[0][1]
 
-    matmul_flops = no_matmul
+    counts = no_counts
+
+    def rules(self, a, bias_flops=True):
+        return (("class_token", "Class token (notes 'class_token') prepends one learned token: L tokens become "
+                                "L + 1; D parameters, no FLOPs."),)
+
+    aliases = ""   # torch.cat([token, x], dim=1): a new tensor; cat's backward slices the gradient
+    saves = saves_nothing
+    backward_flops = no_backward_flops
 
 
 @register
@@ -58,7 +71,15 @@ class PosEmbedding(Op):
     def params(self, a, ins, out):
         return step(ins[0][0] * ins[0][1], "L x D")
 
-    matmul_flops = no_matmul
+    counts = no_counts
+
+    def rules(self, a, bias_flops=True):
+        return (("pos_embedding", "Position embedding (notes 'pos_embedding') adds a learned table of L x D "
+                                  "values to the L tokens: L x D parameters; no FLOPs counted (a parameter read)."),)
+
+    aliases = ""   # x + pos_embedding: a new tensor; add's backward passes the gradient on (and sums it
+    saves = saves_nothing        # over the batch for the table: adds, not multiply-adds)
+    backward_flops = no_backward_flops
 
 
 @register
@@ -84,6 +105,18 @@ class Select(Op):
             return super().layout(a, layouts, out)
         return first[:a["axis"]] + first[a["axis"] + 1:]
 
+    def rules(self, a, bias_flops=True):
+        return (("select", "select (notes 'select; index i of axis a') keeps one index of an axis and drops the "
+                           "axis: from L tokens x D, one token's D features (axis 0 counts the tokens); no "
+                           "parameters, no FLOPs; its output counts as memory."),)
+
+    def notes(self, a):
+        return (f"index {a['index']} of axis {a['axis']}",)
+
+    aliases = "view"   # x[:, 0] is a view; select_backward needs the sizes only
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 @register
 class PatchMerge(Op):
@@ -98,6 +131,15 @@ class PatchMerge(Op):
         need_rank(self.name, ins[0], 3, "H x W x C")
         h, w, c = ins[0]
         return (ceil_div(h, 2), ceil_div(w, 2), 4 * c)
+
+    def rules(self, a, bias_flops=True):
+        return (("patch_merge", "Patch merging (notes 'patch_merge') concatenates the C features of each 2 x 2 "
+                                "neighbourhood: H x W x C becomes ceil(H/2) x ceil(W/2) x 4C (an odd side padded "
+                                "by one); no parameters, no FLOPs."),)
+
+    aliases = ""   # F.pad (a copy), four strided slices, torch.cat(..., -1): a new tensor; nothing kept
+    saves = saves_nothing
+    backward_flops = no_backward_flops
 
 
 def _partition_side(a, h, w):
@@ -145,6 +187,13 @@ class Partition(Op):
     def notes(self, a):
         return (f"{'grid' if a['grid'] else 'windows'} {a['size']}",)
 
+    # training: torchvision's window/grid partition is view + permute + reshape of a non-contiguous tensor, a
+    # copy; its backward is the inverse permutation (no multiply-adds) and keeps nothing (derivatives.yaml:
+    # view, permute: sizes only)
+    aliases = ""
+    saves = saves_nothing
+    backward_flops = no_backward_flops
+
 
 @register
 class Departition(Op):
@@ -172,3 +221,10 @@ class Departition(Op):
         return (("departition", "departition (notes 'departition; from X + M') puts the blocks of X back into "
                                 "the C x H x W of the map M (the partition's input); no parameters, no FLOPs; "
                                 "its output counts as memory."),)
+
+    # training: torchvision's departition (view + permute + reshape back) of a non-contiguous tensor, a
+    # copy; its backward is the inverse permutation (no multiply-adds) and keeps nothing (derivatives.yaml:
+    # view, permute: sizes only)
+    aliases = ""
+    saves = saves_nothing
+    backward_flops = no_backward_flops

@@ -120,7 +120,7 @@ def inference_peak(report, dtype: str | None = None, batch: int | None = None, s
     for i, x in enumerate(report.layers):
         for s in starts.get(i, []):
             live[s] = st.elements[s] * size * batch
-        scratch = {f"{x.name}:{t.tensor}": int(t.elements) * EXTRA_BYTES.get(t.dtype, size) * batch
+        scratch = {f"{x.name}:{t.tensor}": int(t.elements) * EXTRA_BYTES.get(t.dtype, size) * (batch if t.batched else 1)
                    for t in get_op(x.op).scratch(x.attrs, list(x.input_shapes), x.output_shape)}
         total = sum(live.values()) + sum(scratch.values())
         per_layer.append((x.name, total))

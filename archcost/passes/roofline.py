@@ -120,6 +120,8 @@ def roofline(report, device, dtype: str | None = None, batch: int | None = None,
         b = back.get(x.name)
         if b is not None and b.backward_flops is not None:
             grads = prod(out) + (sum(prod(i) for i in ins) if b.input_grad else 0)
+            if op.storage == "view":
+                grads = 0      # a view's gradient is a view of its output's: nothing moves, as forward
             saved = sum(s.bytes for s in b.saved or ())
             bwd = _cost(b.backward_flops, grads * batch * size + saved + 2 * x.params * size, peak, bw)
         layers.append(LayerTime(x.name, x.op, fwd, bwd))

@@ -118,8 +118,9 @@ def _memory_finding(early, total, kb):
     holds = k <= EARLY * n
     verdict = "holds" if holds else "does not hold"
     return Finding(1, claim, "memory", share, holds,
-                   f"{verdict}: {_names(layers)} (the first {k} of {n} conv layers and the layers up to the next "
-                   f"conv) hold {_pct(share)} of the activation memory ({kb(memory)} of "
+                   f"{verdict}: {_names(layers)} (the first {k} of {n} conv layers and "
+                   f"{'the layers up to the next conv' if k < n else 'every layer after the last'}) hold "
+                   f"{_pct(share)} of the activation memory ({kb(memory)} of "
                    f"{kb(total.memory_kb)}); threshold: more than {_pct(MOST)} within the first "
                    f"{_pct(EARLY)} of the conv layers ({k} <= {EARLY * n:g}: {'yes' if holds else 'no'})")
 
@@ -183,8 +184,9 @@ def derive(report, units: str = "KB") -> Findings:
     early = _early_convs(report, total)
     first = _memory_finding(early, total, kb)
     if early:
-        k, _, layers = early
-        shares.append(_share("position", f"first {k} conv layers ({_names(layers)})", layers, total))
+        k, n, layers = early
+        after = "" if k < n else " and every layer after them"
+        shares.append(_share("position", f"first {k} conv layers{after} ({_names(layers)})", layers, total))
     conv_stages = [key for key in stages(x for x in report.layers if x.kind == "conv") if key and min(key) > 1]
     if conv_stages:   # the smallest map (larger than 1x1: not SE's pooled vector) a conv works on
         last = [x for x in report.layers if stage_key(x) == conv_stages[-1]]

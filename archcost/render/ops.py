@@ -8,7 +8,7 @@ maxpool (pool): max pooling over K x K windows
 from __future__ import annotations
 
 from ..errors import ArchcostError
-from ..ops import all_ops, get_op
+from ..ops import Op, all_ops, get_op
 from ..ops.base import LAYOUTS, REQUIRED
 
 # a stand-in for a required attribute, by kind, so an op's rules can be shown at its defaults
@@ -42,10 +42,13 @@ def describe_op(name: str) -> str:
         a = op.coerce({k: _STAND_IN[s.kind] for k, s in op.attrs.items() if s.default is REQUIRED})
         rules = [text for _, text in op.rules(a)]
     except (ArchcostError, KeyError, TypeError, ValueError):   # a user op whose rules need real attributes
-        rules = []
-    split = getattr(op, "matmul_flops", None)
-    if split is not None:
-        lines.append(f"torchvision's convention counts: {(split.__doc__ or '').strip().splitlines()[0]}")
+        a, rules = None, []
+    if a is not None:   # the convention is data: its rule for this op, as reconcile shows it
+        from ..counting import get_convention
+
+        named = type(op).counts is not Op.counts   # an op without named counts takes the fallback
+        rule = get_convention("torchvision").rule(op, a, named, lambda: True)
+        lines.append(f"torchvision's convention counts: {rule.text()}" + (f" ({rule.why})" if rule.why else ""))
     if rules:
         lines.append("rules (at the defaults; archcost explain works them on a layer):")
         lines += [f"  - {r}" for r in rules]

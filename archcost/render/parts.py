@@ -174,10 +174,14 @@ def scale_for(values, units=((10**9, "G"), (10**6, "M"), (10**3, "k"))) -> tuple
 
 
 def ratio_text(r) -> str:
-    """'x5.7', 'x17.8', 'x0.13'; '' when there is nothing to compare with."""
+    """'x5.7', 'x17.8', 'x0.13'; '' when there is nothing to compare with; 0.998 is 'x1.0', not 'x1'.
+
+    >>> ratio_text(5.71), ratio_text(0.998), ratio_text(0.126)
+    ('x5.7', 'x1.0', 'x0.13')
+    """
     if r is None:
         return ""
-    return f"x{r:.1f}" if r >= 1 else f"x{r:.2g}"
+    return f"x{r:.1f}" if r >= 0.995 else f"x{r:.2g}"
 
 
 def ratio(a, b):

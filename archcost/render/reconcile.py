@@ -45,8 +45,8 @@ def render_reconcile(r, fmt: str = "text") -> str:
             rows.append([c.name, d.op, str(d.layers), _signed(d.difference), d.rule, d.why])
     if rows:
         parts.append(emit(["convention", "op", "layers", "difference", "counts", "why"], rows, table,
-                          title=f"each convention's difference from {r.conventions[1].name} (conv and fc "
-                                f"multiply-adds), by op"))
+                          title=f"each convention's difference from {r.conventions[1].name} (conv, fc and "
+                                f"linear multiply-adds, attention's matmuls), by op"))
     if not r.figures:
         parts.append("no published figures recorded in the spec for this network\n")
         return "\n".join(parts)

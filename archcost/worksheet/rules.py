@@ -38,8 +38,16 @@ def layer_rules(layers, conv: Conventions, only=None) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def tensor_rule(conv: Conventions) -> str:
-    return f"Tensors are C x H x W for one image{f', in a batch of {conv.batch}' if conv.batch != 1 else ''}."
+def tensor_rule(conv: Conventions, layers=()) -> str:
+    """How the table shows a tensor; with token sequences or channels-last maps, how it shows those."""
+    text = f"Tensors are C x H x W for one image{f', in a batch of {conv.batch}' if conv.batch != 1 else ''}."
+    layouts = {x.layout for x in layers} | {x.input_layout for x in layers}
+    if any("L" in lay for lay in layouts):
+        text += (" A sequence of L tokens of D features (L x D, or D x L) shows D under C and 'L tok' under H/W; "
+                 "its elements are L x D.")
+    if "HWC" in layouts:
+        text += " A channels-last map (H x W x C) shows its C and H/W as a C x H x W map does."
+    return text
 
 
 def memory_rule(conv: Conventions) -> str:

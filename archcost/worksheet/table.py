@@ -168,7 +168,7 @@ def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, 
                  "above, or the one its notes name)." if hidden else ""))
     conv = report.conventions
     cols = {col for _, col in chosen}
-    rules = (tensor_rule(conv), *([memory_rule(conv)] if 9 in cols else []),
+    rules = (tensor_rule(conv, report.layers), *([memory_rule(conv)] if 9 in cols else []),
              *([flops_rule(conv)] if 11 in cols else []), *(t for _, t in layer_rules(asked, conv)))
     return Section(f"The per-layer table of {report.network}", prompt,
                    (Table(headers, tuple(body), frozenset(hidden)),), tuple(work), warnings, rules)
