@@ -178,11 +178,11 @@ class Partition(Op):
         return {}
 
     def rules(self, a, bias_flops=True):
-        return (("partition", "partition (notes 'partition; windows S' or 'partition; grid S') cuts the C x H x W "
-                              "map into square blocks of side P (P = S for windows, P = H / S for a grid, whose "
-                              "S x S groups take every P-th token): H/W out shows 'G x P^2 tok', G = H/P x W/P "
-                              "blocks of P x P tokens, C unchanged; no parameters, no FLOPs; its output counts "
-                              "as memory."),)
+        return (("partition", "partition (notes 'partition; windows S' or 'partition; grid S') regroups the tokens "
+                              "of the C x H x W map into G groups of L tokens that attend to each other, shown as "
+                              "'G x L tok' under H/W, C unchanged: G = H/S x W/S groups of L = S x S tokens, "
+                              "either S x S windows or a grid of S x S tokens H/S apart; no parameters, no FLOPs; "
+                              "its output counts as memory."),)
 
     def notes(self, a):
         return (f"{'grid' if a['grid'] else 'windows'} {a['size']}",)
