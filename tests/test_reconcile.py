@@ -29,10 +29,22 @@ def test_every_shipped_spec_records_published_figures():
         assert spec.published, spec.file
 
 
+# Differences nobody has explained yet, shown as UNEXPLAINED by reconcile and listed here so that no
+# other can appear unnoticed: Tan & Le 2021 Table 7 prints EfficientNetV2-S 8.8B and -L 120M / 53B
+# where the published models (torchvision 0.28, ported from the authors' checkpoints) count
+# 8,365,617,152 at 384 and 118,515,272 / 56,079,699,008 at 480 (-M's 54M / 24B agree).
+UNEXPLAINED = {("efficientnet_v2_s", "flops"), ("efficientnet_v2_l", "params"), ("efficientnet_v2_l", "flops")}
+
+
 def test_no_difference_in_the_zoo_is_unexplained():
+    found = set()
     for name, _, _ in zoo.entries():
         for f in reconcile(name).figures:
-            assert f.status in ("agrees", "explained"), (name, f.source, f.quantity, f.published, f.ours)
+            if f.status == "UNEXPLAINED":
+                found.add((name, f.quantity))
+            assert f.status in ("agrees", "explained") or (name, f.quantity) in UNEXPLAINED, \
+                (name, f.source, f.quantity, f.published, f.ours)
+    assert found == UNEXPLAINED
 
 
 def test_resnet_table_1_is_the_stride_on_the_1x1():
@@ -149,3 +161,32 @@ def test_reconcile_command_text_and_json():
     totals = {c["name"]: c["total"] for c in d["conventions"]}
     assert totals["thop"] == 4_133_742_592 and totals["ptflops"] == 4_132_436_968   # thop 0.1.1, ptflops 0.7.5
     assert {p["status"] for p in d["published"]} == {"agrees"}
+
+
+def test_the_papers_networks_of_the_cifar_tables():
+    # He et al. 2016 Table 6 (option A): 0.27M ... 19.4M; ResNet-110's 1.7M is 1,727,962
+    assert [(_figure(n, "Table 6", "params").ours, _figure(n, "Table 6", "params").status)
+            for n in ("resnet20", "resnet110", "resnet1202")] == [
+        (269_722, "agrees"), (1_727_962, "agrees"), (19_421_274, "agrees")]
+    # Huang et al. 2017 Table 2: DenseNet-BC (L = 100, k = 12) 0.8M; Zagoruyko & Komodakis Table 4: WRN-28-10 36.5M
+    assert _figure("densenet_bc100_k12", "Table 2", "params").ours == 769_162
+    assert (_figure("wrn_28_10", "Table 4", "params").ours, _figure("wrn_28_10", "Table 4", "params").status) == \
+        (36_479_194, "agrees")
+
+
+def test_shufflenet_v2_table_5_is_the_authors_network():
+    # Ma et al. 2018 Table 5: 146M for 1x; the authors' stage-2 unit gives 145,814,296, torchvision's 144,907,992
+    f = _figure("shufflenet_v2_x1_0_authors", "Table 5", "flops")
+    assert (f.ours, f.status) == (145_814_296, "agrees")
+    assert _figure("shufflenet_v2_x1_0", "Table 5", "flops").status == "explained"
+
+
+def test_new_families_against_their_sources():
+    # torchvision 0.28.0's model pages (the weights' meta num_params and _ops) and the papers
+    assert _figure("regnet_y_400mf", "torchvision", "flops").ours == 401_842_848          # 0.402 GFLOPS
+    assert _figure("mnasnet1_0", "Table 1", "flops").status == "explained"                  # A1 312M, not B1
+    assert _figure("efficientnet_v2_m", "Table 7", "flops").status == "agrees"              # 24B: 24,582,460,384
+    # Szegedy et al. 2016 Figure 15: Reduction-A 17x17x1152 on the paper's 384-channel stem, 1088 as released
+    f = _figure("inception_resnet_v2", "Reduction-A", "shape")
+    assert (f.ours, f.status) == ("1088x17x17", "explained")
+    assert _figure("inception_v4", "Reduction-B", "shape").status == "agrees"               # 8x8x1536

@@ -27,18 +27,20 @@ def _pair(text):
 
 
 def _shape(c, hw):
-    """(C, H, W) of a map, (D, L) of a token sequence ('197 tok'), (N,) of a vector."""
+    """(C, H, W) of a map, (D, L) of a token sequence ('197 tok'), (D, G, L) of G groups of L tokens
+    ('64x49 tok'), (N,) of a vector."""
     if hw == "":
         return (int(c),)
-    return (int(c), int(hw.split()[0])) if str(hw).endswith(" tok") else (int(c), *_pair(hw))
+    return (int(c), *_hw(hw))
 
 
 def _hw(text):
-    return (int(text.split()[0]),) if str(text).endswith(" tok") else _pair(text)
+    return tuple(int(v) for v in text.split()[0].split("x")) if str(text).endswith(" tok") else _pair(text)
 
 
 TRANSFORMER_OPS = ("linear", "layernorm", "layernorm2d", "attention", "window_attention", "patch_merge", "reshape",
-                   "permute", "transpose", "roll", "select", "class_token", "pos_embedding")
+                   "permute", "transpose", "roll", "select", "class_token", "pos_embedding", "partition",
+                   "departition")
 
 
 class Student:
@@ -49,6 +51,7 @@ class Student:
         self.rules = " ".join(line for kind, *rest in doc if kind == "list" for line in rest[0])
         (self.headers, self.rows), = [(h, r) for kind, *rest in doc if kind == "table" for h, r in [rest]]
         self.used, self.asked = set(), True
+        self.grouped = set()    # rows whose output is G groups of L tokens (D, G, L), shown 'G x L tok'
         self.bias_add = self.need("the + 1 being the bias add", "without the bias add") == 0
         bytes_ = re.search(r"output elements(?: x (\d+) \(the batch\))? x (\d+) bytes", self.rules)
         self.bytes = int(bytes_.group(2)) * int(bytes_.group(1) or 1) if bytes_ else None
@@ -94,7 +97,7 @@ class Student:
                 self.need("leaves out the + C_out")
             params = flops = 0
             if op in TRANSFORMER_OPS:
-                shape, params, flops = self.transformer(op, x, f, k, notes, bias, add1)
+                shape, params, flops = self.transformer(op, x, f, k, notes, bias, add1, ins)
             elif op == "mul":
                 self.need("one multiplication per element")
                 shape, flops = x, math.prod(x)
@@ -130,6 +133,10 @@ class Student:
                 self.need("channels start .. end-1 of the input")
                 start, _, end = f.partition(":")
                 shape = (int(end or x[0]) - int(start), *x[1:])
+            elif notes and notes[0] == "zeropad_shortcut":   # He et al. 2016, option A: x[:, :, ::s, ::s], zeros
+                self.need("keeps every s-th row and column (H' = ceil(H / s)) and pads the channels")
+                s = int(cell["stride"])
+                shape = (int(f), -(-x[1] // s), -(-x[2] // s))
             elif f != "" and k != "" and any(n.startswith("reads ") for n in notes):   # LeNet-5's C3 table
                 self.need("has N x K x K weights + C_out biases")
                 c_out, maps = int(f), next(int(n.split()[1]) for n in notes if n.startswith("reads "))
@@ -183,7 +190,11 @@ class Student:
             out[name] = shape
             prev = name
             got[f"{name}.c_out"] = shape[0]
-            if len(shape) == 3:
+            if op == "partition" or op != "departition" and len(shape) == 3 and sources and sources[0] in self.grouped:
+                self.need("show D under C and 'G x L tok' under H/W")
+                self.grouped.add(name)
+                got[f"{name}.hw_out"] = f"{shape[1]}x{shape[2]} tok"
+            elif len(shape) == 3:
                 got[f"{name}.hw_out"] = shape[1] if shape[1] == shape[2] else f"{shape[1]}x{shape[2]}"
             if len(shape) == 2:
                 self.need("shows D under C and 'L tok' under H/W")
@@ -192,7 +203,7 @@ class Student:
             got[f"{name}.params"], got[f"{name}.flops"] = params, flops * self.batch
         return got
 
-    def transformer(self, op, x, f, k, notes, bias, add1):
+    def transformer(self, op, x, f, k, notes, bias, add1, ins=()):
         """A row of a transformer's op: (shape, params, flops) from the rule its sheet states."""
         if op == "linear":
             self.need("Linear (notes 'linear'; filters = its outputs)", "positions x out x (D")
@@ -203,9 +214,23 @@ class Student:
             return x, 0 if "no affine" in notes else 2 * x[0], math.prod(x)
         if op == "attention":
             self.need("Attention (notes 'attention'; filters 'h heads')")
-            h, (d, n) = int(f.split()[0]), x
+            h, (d, *groups, n) = int(f.split()[0]), x
             params = 4 * (d * d + d) if bias else 4 * d * d
-            return x, params, n * 3 * d * (d + add1) + 2 * h * n * n * (d // h) + n * d * (d + add1)
+            flops = n * 3 * d * (d + add1) + 2 * h * n * n * (d // h) + n * d * (d + add1)
+            side = next((int(x.split()[1]) for x in notes if x.startswith("rel_pos ")), 0)
+            if groups or side:   # MaxViT: within each of G groups, a relative position bias table
+                self.need("attends within each of G groups of L = S x S tokens")
+                g = groups[0] if groups else 1
+                params += (2 * side - 1) ** 2 * h
+                flops = g * flops + (g * h * n * n if self.bias_add else 0)
+            return x, params, flops
+        if op == "partition":
+            self.need("regroups the tokens of the C x H x W map into G groups of L tokens")
+            size = int(notes[1].split()[1])
+            return (x[0], (x[1] // size) * (x[2] // size), size * size), 0, 0
+        if op == "departition":
+            self.need("puts the blocks of X back into the C x H x W of the map M")
+            return ins[1], 0, 0
         if op == "window_attention":
             self.need("pads the H x W map up to multiples of M (Hp x Wp)")
             h, (c, hh, ww), (mh, mw) = int(f.split()[0]), x, _pair(k.split()[1])
@@ -285,7 +310,8 @@ def test_every_blank_follows_from_the_sheet_alone(network):
 @pytest.mark.parametrize("conventions", [dict(bias_flops=False), dict(dtype="float16", batch=2)])
 def test_sheets_state_their_conventions(conventions):
     # the torchvision/fvcore count without the bias add, and half precision for a batch of 2
-    for network in ("alexnet", "resnet18", "mobilenet_v2", "vit_b_16", "swin_v2_t", "convnext_tiny"):
+    for network in ("alexnet", "resnet18", "mobilenet_v2", "vit_b_16", "swin_v2_t", "convnext_tiny", "maxvit_t",
+                    "resnet20"):
         sheet = make_sheets(network, **conventions)[0]
         got = Student(sheet).answers()
         assert all(got[b.id] == b.exact for b in sheet.blanks()), network

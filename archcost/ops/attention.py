@@ -164,10 +164,19 @@ class Attention(Op):
         return (("attention", "Attention (notes 'attention'; filters 'h heads') over L tokens of D features, h "
                               f"heads of D / h: parameters {params}; FLOPs L x 3D x (D{add}) for Q, K and V, + 2 x "
                               f"h x L x L x D / h for Q K^T and A V, + L x D x (D{add}) for the output projection"
-                              + (", the + 1s being bias adds." if add else ".")),)
+                              + (", the + 1s being bias adds." if add else ".")),) + self._rel_pos_rules(a, bias_flops)
+
+    def _rel_pos_rules(self, a, bias_flops):
+        if not a["rel_pos"]:
+            return ()
+        adds = ", + G x h x L x L position bias adds (one per score)" if bias_flops else ""
+        return (("attention.rel_pos", "MaxViT's attention (notes 'rel_pos S') attends within each of G groups of "
+                                      "L = S x S tokens ('G x L tok'): its FLOPs are G times one group's (the rule "
+                                      f"above with L tokens){adds}; parameters + (2S - 1)^2 x h (the relative "
+                                      "position bias table)."),)
 
     def notes(self, a):
-        return () if a["bias"] else ("no bias",)
+        return (() if a["bias"] else ("no bias",)) + ((f"rel_pos {a['rel_pos']}",) if a["rel_pos"] else ())
 
     def cells(self, a):
         return {"filters": f"{a['heads']} heads"}

@@ -45,6 +45,16 @@ class ZeroPadShortcut(Op):
         s = a["stride"]
         return (a["out"], ceil_div(h, s) if s != 1 else h, ceil_div(w, s) if s != 1 else w)
 
+    def counts(self, a, ins, out):
+        """No count any FLOP convention weighs: a strided slice and a pad move data."""
+        return {}
+
+    def rules(self, a, bias_flops=True):
+        return (("zeropad_shortcut", "zeropad_shortcut (notes 'zeropad_shortcut'; filters = its C out, stride s) "
+                                     "keeps every s-th row and column (H' = ceil(H / s)) and pads the channels "
+                                     "with zeros up to C out: no parameters, no FLOPs; its output counts as "
+                                     "memory."),)
+
     def cells(self, a):
         return {"filters": a["out"], "stride": a["stride"]}
 

@@ -173,6 +173,20 @@ class Partition(Op):
     def layout(self, a, layouts, out):
         return "LGD" if a["grid"] else "GLD"    # a grid's groups are the first axis only after a transpose
 
+    def counts(self, a, ins, out):
+        """No count any FLOP convention weighs: a reshape and a permute (torchvision's _partition)."""
+        return {}
+
+    def rules(self, a, bias_flops=True):
+        return (("partition", "partition (notes 'partition; windows S' or 'partition; grid S') regroups the tokens "
+                              "of the C x H x W map into G groups of L tokens that attend to each other, shown as "
+                              "'G x L tok' under H/W, C unchanged: G = H/S x W/S groups of L = S x S tokens, "
+                              "either S x S windows or a grid of S x S tokens H/S apart; no parameters, no FLOPs; "
+                              "its output counts as memory."),)
+
+    def notes(self, a):
+        return (f"{'grid' if a['grid'] else 'windows'} {a['size']}",)
+
     # training: torchvision's window/grid partition is view + permute + reshape of a non-contiguous tensor, a
     # copy; its backward is the inverse permutation (no multiply-adds) and keeps nothing (derivatives.yaml:
     # view, permute: sizes only)
@@ -200,6 +214,13 @@ class Departition(Op):
 
     def layout(self, a, layouts, out):
         return layouts[1] if len(layouts) > 1 else "CHW"
+
+    counts = Partition.counts
+
+    def rules(self, a, bias_flops=True):
+        return (("departition", "departition (notes 'departition; from X + M') puts the blocks of X back into "
+                                "the C x H x W of the map M (the partition's input); no parameters, no FLOPs; "
+                                "its output counts as memory."),)
 
     # training: torchvision's departition (view + permute + reshape back) of a non-contiguous tensor, a
     # copy; its backward is the inverse permutation (no multiply-adds) and keeps nothing (derivatives.yaml:

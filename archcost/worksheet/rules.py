@@ -45,6 +45,9 @@ def tensor_rule(conv: Conventions, layers=()) -> str:
     if any("L" in lay for lay in layouts):
         text += (" A sequence of L tokens of D features (L x D, or D x L) shows D under C and 'L tok' under H/W; "
                  "its elements are L x D.")
+    if any("G" in lay for lay in layouts):
+        text += (" G groups of L tokens of D features (attention within windows) show D under C and 'G x L tok' "
+                 "under H/W; their elements are G x L x D.")
     if "HWC" in layouts:
         text += " A channels-last map (H x W x C) shows its C and H/W as a C x H x W map does."
     return text
