@@ -74,3 +74,10 @@ def test_table_imports_nothing_it_does_not_need(tmp_path):
     spec.write_text("name: net\ninput: [3, 8, 8]\nlayers:\n  - {name: conv1, op: conv, out: 4, kernel: 3}\n")
     loaded = _imported_by("table", str(spec))
     assert "archcost.published" not in loaded and not [m for m in loaded if m.startswith(LATER)]
+
+
+def test_a_sweep_value_of_400_digits_is_named_by_its_size():
+    # --vary classes=1e400 is the integer 10**400 (1,329 bits): the error line names it so, not with 400 digits
+    res = CliRunner().invoke(cli, ["sweep", "resnet18", "--vary", "classes=1e400"])
+    one_error(res, "variant classes=a 1,329-bit number")
+    assert len(res.stderr) < 400, res.stderr
