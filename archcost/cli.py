@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from . import __version__
 from .errors import ArchcostError, one_line
 from .outfile import write_output, write_outputs
 
@@ -108,12 +109,17 @@ count_option = click.option(
     help="Count multiply-adds (macs, the default) or FLOPs (2 per multiply-add).")
 
 
-def output_options(f):
+def file_options(f):
+    """-o FILE and --force: every command that prints can write a file instead (archcost.outfile)."""
     return _options(f, [
-        click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(FORMATS)),
         click.option("-o", "--output", help="Write to this file instead of stdout."),
         click.option("--force", is_flag=True, help="Overwrite an existing output file."),
     ])
+
+
+def output_options(f):
+    return file_options(click.option("--format", "fmt", default="text", show_default=True,
+                                     type=click.Choice(FORMATS))(f))
 
 
 def units_option(f):
@@ -150,7 +156,7 @@ def print_warnings(report) -> None:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="archcost")
+@click.version_option(version=__version__, prog_name="archcost")
 def cli():
     """Static cost analysis of neural-network architectures: shapes, memory, parameters, FLOPs."""
 
@@ -186,11 +192,12 @@ def list_(family, fmt, output, force):
 
 @cli.command()
 @click.argument("names", nargs=-1)
-def ops(names):
+@file_options
+def ops(names, output, force):
     """The registered ops and what each computes; NAMES: their attributes, defaults, layouts and rules."""
     from .render.ops import render_ops
 
-    write_output(render_ops(names), None, False)
+    write_output(render_ops(names), output, force)
 
 
 @cli.command()
@@ -430,11 +437,12 @@ def plot(networks, input_, settings, no_bias_flops, dtype, batch, max_nodes, uni
 
 @cli.command()
 @click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(["text", "markdown", "json"]))
-def conventions(fmt):
+@file_options
+def conventions(fmt, output, force):
     """The FLOP counting conventions, op by op: what each tool counts, with its version and function."""
     from .render.reconcile import render_conventions
 
-    write_output(render_conventions(fmt), None, False)
+    write_output(render_conventions(fmt), output, force)
 
 
 @cli.command()

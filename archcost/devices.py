@@ -51,8 +51,8 @@ class Device:
 
 
 def _number(v, what, where) -> Fraction:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0:
-        raise ArchcostError(f"{where}: '{what}' must be a positive number, got {v!r}", "fix the devices file")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v < float("inf"):
+        raise ArchcostError(f"{where}: '{what}' must be a positive finite number, got {v!r}", "fix the devices file")
     return Fraction(str(v))
 
 
@@ -74,16 +74,16 @@ def _device(key, entry, file) -> Device:
 
 
 def _read(path) -> dict:
-    import yaml
+    """A devices file, read by the spec reader's rules (a bad date or ``!!float abc`` is one located
+    error, aliases are refused, a device or a pipe is never read)."""
+    from .spec.yamlread import read_yaml
 
+    if not os.path.exists(path):
+        raise ArchcostError(f"cannot read the devices file '{path}': no such file", "check the path")
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
-    except OSError as exc:
-        raise ArchcostError(f"cannot read the devices file '{path}': {exc.strerror}", "check the path") from None
-    except yaml.YAMLError as exc:
-        raise ArchcostError(f"the devices file '{path}' is not valid YAML ({str(exc).splitlines()[0]})",
-                            "fix the file") from None
+        doc = read_yaml(str(path))
+    except ArchcostError as exc:
+        raise ArchcostError(f"devices file: {exc.what}", exc.fix, file=exc.file, line=exc.line) from None
     if not isinstance(doc, dict):
         raise ArchcostError(f"the devices file '{path}' must map device keys to entries",
                             "see archcost/devices.yaml for the layout")

@@ -294,7 +294,8 @@ def sweep(network, varies, settings=None, input=None, conv: Conventions = Conven
                                    convention=conv.convention, count=conv.count) for s in shapes]
                 totals = [(r.totals.memory_kb, r.totals.params, r.totals.flops) for r in reports]
         except ArchcostError as exc:
-            where = ", ".join(f"{k}={v}" for k, v in fixed.items() if k not in (settings or {}))
+            where = ", ".join(f"{k}={show_big(v) if type(v) is int else v}" for k, v in fixed.items()
+                              if k not in (settings or {}))   # a 400-digit value named by its size
             if where:
                 exc.what = f"variant {where}: {exc.what}"
             raise

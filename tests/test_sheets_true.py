@@ -52,18 +52,48 @@ class Student:
         (self.headers, self.rows), = [(h, r) for kind, *rest in doc if kind == "table" for h, r in [rest]]
         self.used, self.asked = set(), True
         self.grouped = set()    # rows whose output is G groups of L tokens (D, G, L), shown 'G x L tok'
-        self.bias_add = self.need("the + 1 being the bias add", "without the bias add") == 0
+        self.convention = re.search(r"FLOPs follow the (\w+) convention", self.rules)
+        self.bias_add = not self.convention and self.need("the + 1 being the bias add", "without the bias add") == 0
         bytes_ = re.search(r"output elements(?: x (\d+) \(the batch\))? x (\d+) bytes", self.rules)
         self.bytes = int(bytes_.group(2)) * int(bytes_.group(1) or 1) if bytes_ else None
         batch = re.search(r"for a batch of (\d+), \1 times one image's", self.rules)
         self.batch = int(batch.group(1)) if batch else 1
 
+    # the words a sheet under a tool's convention uses for what it counts, as the student reads them
+    COUNTED = {"its multiply-adds": "macs", "one bias add per output element": "bias",
+               "one per element (C x H x W)": "elements", "one more per element with gamma and beta": "affine",
+               "one per input element": "inputs", "one per output element": "outputs",
+               "its parameter count (once per image)": "params", "its multiply-adds with the bias add": "rule",
+               "its multiply-adds without the bias add": "rule_no_bias"}
+
+    def tool_flops(self, ops, counts, call="module") -> int | None:
+        """A row's FLOPs under the convention the sheet states: the sentence for its op (for the way the
+        row's notes say it is called, when the convention counts calls differently), term by term."""
+        said = [m for op in ops for m in re.finditer(
+            rf"(?:^| ){op}(?: called as ([\w ]+?))? under the \w+ convention: FLOPs = (.+?)\.(?= |$)", self.rules)]
+        texts = {m.group(2) for m in said if m.group(1) is None or call in m.group(1).split(" or ")}
+        if not texts:      # the op's own sentence states its FLOPs (without the bias add: the sheet says so)
+            assert all(f"{op} under the" not in self.rules for op in ops)
+            return None
+        assert len(texts) == 1, (ops, texts)     # the sheet says what this row counts, one way
+        text = texts.pop()
+        if text == "0 (not counted)":
+            return 0
+        total = 0
+        for term in text.split(" + "):
+            weight = re.fullmatch(r"(\d+) x \((.+)\)", term)
+            w, words = (int(weight.group(1)), weight.group(2)) if weight else (1, term)
+            total += w * counts[self.COUNTED[words]]
+        return total
+
     def need(self, *phrases) -> int:
         """The index of the first phrase the sheet's conventions state (it must state one when the
-        row has a blank; a row without one is only worked out for the shapes it passes on)."""
+        row has a blank; a row without one is only worked out for the shapes it passes on). A FLOP
+        rule's phrase comes first, the op's sentence without it second: only under a tool's convention."""
         for i, p in enumerate(phrases):
             if p in self.rules:
                 self.used.add(p)
+                assert i == 0 or self.convention or phrases[0].startswith("the + 1"), (phrases, "a FLOP rule unsaid")
                 return i
         if not self.asked:
             return 0
@@ -96,6 +126,7 @@ class Student:
             if not bias:
                 self.need("leaves out the + C_out")
             params = flops = 0
+            ops, macs, extra_bias = (op,), 0, 0
             if op in TRANSFORMER_OPS:
                 shape, params, flops = self.transformer(op, x, f, k, notes, bias, add1, ins)
             elif op == "mul":
@@ -105,10 +136,11 @@ class Student:
                 self.need("parameters 2C (C with 'no bias')")
                 shape = (x[0], *self.window(x, cell, notes))
                 params, flops = x[0] * (2 if bias else 1), math.prod(shape) * (math.prod(_pair(k)) + add1)
+                macs = math.prod(shape) * math.prod(_pair(k))
             elif op == "rbf":            # LeNet-5's output: out x in weights, 2 operations per weight
                 self.need("out x in weights, no bias; 2 operations per weight")
                 shape, n_in = (int(f),), math.prod(x)
-                params, flops = int(f) * n_in, 2 * int(f) * n_in
+                params, flops, bias = int(f) * n_in, 2 * int(f) * n_in, False
             elif op == "deform_conv":    # Dai et al. 2017: conv + offset conv + bilinear sampling x 4
                 self.need("its offset conv has 2 x K x K x deform_groups filters over all C_in channels")
                 c_out, (kh, kw) = int(f), _pair(k)
@@ -120,6 +152,8 @@ class Student:
                 positions = shape[1] * shape[2]
                 flops = (math.prod(shape) * (per + add1) + positions * offsets * (full + (1 if off_bias and self.bias_add else 0))
                          + positions * full * 4)
+                macs = math.prod(shape) * per + positions * offsets * full
+                extra_bias = positions * offsets if off_bias else 0
             elif op == "lrn":
                 self.need("lrn: local response normalisation across `size`")
                 shape, flops = x, math.prod(x) * int(k)
@@ -144,6 +178,7 @@ class Student:
                 weights = maps * math.prod(_pair(k))
                 params = weights + (c_out if bias else 0)
                 flops = shape[1] * shape[2] * (weights + (c_out if bias and self.bias_add else 0))
+                ops, macs = ("conv",), shape[1] * shape[2] * weights
             elif f != "" and k != "":                                     # conv
                 self.need("Conv: parameters C_out x C_in x K x K + C_out")
                 c_out, (kh, kw) = int(f), _pair(k)
@@ -153,25 +188,30 @@ class Student:
                     self.need("C_in / g replaces C_in")
                 params = c_out * per + (c_out if bias else 0)
                 flops = math.prod(shape) * (per + add1)
+                ops, macs = ("conv",), math.prod(shape) * per
             elif k in ("global",):
-                self.need("FLOPs C x H x W (each output sums its map)")
+                self.need("FLOPs C x H x W (each output sums its map)", "Global average pool (kernel 'global')")
                 shape, flops = (x[0], 1, 1), math.prod(x)
+                ops = ("globalavgpool",)
             elif str(k).startswith("adaptive "):
-                self.need("gcd(H, S)")
+                self.need("gcd(H, S)", "Adaptive average pool (kernel 'adaptive S')")
                 s = _pair(k.split()[1])
                 shape = (x[0], *s)
                 flops = x[0] * math.prod(n + m - math.gcd(n, m) for n, m in zip(x[1:], s))
+                ops = ("adaptiveavgpool",)
             elif k != "":                                               # max or average pool
-                self.need("FLOPs are output elements x K x K")
+                self.need("FLOPs are output elements x K x K", "Pooling (max or average): no parameters")
                 shape = (x[0], *self.window(x, cell, notes))
                 flops = math.prod(shape) * math.prod(_pair(k))
+                ops = (notes[0],) if notes and notes[0] in ("maxpool", "avgpool") else ("maxpool", "avgpool")
             elif f != "":                                               # fc
                 self.need("FC (filters = its outputs): parameters out x in + out")
                 shape, n_in = (int(f),), math.prod(x)
                 params = int(f) * n_in + (int(f) if bias else 0)
                 flops = int(f) * (n_in + (1 if bias and self.bias_add else 0))
+                ops, macs = ("fc",), int(f) * n_in
             elif op == "add":
-                self.need("one addition per element per extra input")
+                self.need("one addition per element per extra input", "add: the sum of its inputs")
                 shape, flops = x, math.prod(x) * (len(ins) - 1)
             elif op == "concat":
                 self.need("C out = the sum of their C")
@@ -181,12 +221,30 @@ class Student:
                 shape = (math.prod(x),)
             else:
                 raise AssertionError(f"{name}: the sheet does not say what this row is")
+            if self.convention and self.asked:
+                n = math.prod(shape)
+                call = next((x[10:] for x in notes if x.startswith("called as ")), "module")
+                tool = self.tool_flops(ops, {"macs": macs, "bias": (n if bias else 0) + extra_bias, "elements": n,
+                                             "outputs": n, "inputs": sum(math.prod(i) for i in ins), "params": params,
+                                             "rule_no_bias": flops, "rule": flops + (n if bias else 0) + extra_bias},
+                                       call)
+                flops = flops if tool is None else tool
             if "+ batchnorm" in notes:
                 self.need("2C parameters (gamma and beta")
                 params, flops = params + 2 * shape[0], flops + math.prod(shape)
+                if self.convention and self.asked:
+                    n = math.prod(shape)
+                    flops += self.tool_flops(("batchnorm",), {"elements": n, "affine": n, "params": 2 * shape[0]}) - n
             if "+ layer_scale" in notes:
                 self.need("multiplies each channel by a learned factor: C parameters, one multiplication per element")
                 params, flops = params + shape[0], flops + math.prod(shape)
+            for i, folded in ((i, n[2:]) for i, n in enumerate(notes) if n.startswith("+ ") and n not in ("+ batchnorm", "+ layer_scale")):
+                # an in-place layer the convention counts (ptflops: ReLU twice per element) is named in the notes,
+                # and how it is called right after it when that matters
+                assert self.convention, (name, folded)
+                call = notes[i + 1][10:] if i + 1 < len(notes) and notes[i + 1].startswith("called as ") else "module"
+                flops += self.tool_flops((folded,), {"elements": math.prod(shape), "inputs": math.prod(shape),
+                                                     "outputs": math.prod(shape), "params": 0}, call) or 0
             out[name] = shape
             prev = name
             got[f"{name}.c_out"] = shape[0]
@@ -315,6 +373,24 @@ def test_sheets_state_their_conventions(conventions):
         sheet = make_sheets(network, **conventions)[0]
         got = Student(sheet).answers()
         assert all(got[b.id] == b.exact for b in sheet.blanks()), network
+
+
+# the CNNs of the zoo under every tool's convention (counting.py: torchvision 0.28 model pages, fvcore 0.1.5
+# FlopCountAnalysis, thop 0.1.1 profile, ptflops 0.7.5, torchinfo 1.8.0): the sheet states each op's rule
+# from the convention, and its key agrees with what a student computes from those sentences alone
+CNNS = [n for n in NETWORKS if not n.startswith(("vit", "swin", "convnext", "maxvit"))]
+
+
+@pytest.mark.parametrize("convention", ["torchvision", "fvcore", "thop", "ptflops", "torchinfo"])
+@pytest.mark.parametrize("network", CNNS)
+def test_a_tool_convention_sheet_states_that_tools_rules(network, convention):
+    sheet = make_sheets(network, convention=convention)[0]
+    student = Student(sheet)
+    assert student.convention and student.convention.group(1) == convention
+    assert "the + 1 being the bias add" not in student.rules and "one multiply-add per element" not in student.rules
+    got = student.answers()
+    for b in sheet.blanks():
+        assert got[b.id] == b.exact, (b.id, got[b.id], b.exact)
 
 
 def test_mobilenet_v2_depthwise_row():

@@ -21,9 +21,10 @@ class _Elementwise(SameShape):
         """elements: one per output element (what tools that count activations count)."""
         return {"elements": elements(out)}
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("inplace", "Activations (ReLU and the like) and dropout run in place: folded into the row "
-                            "before them, with no memory, parameters or FLOPs of their own."),)
+                            f"before them, with no memory{', parameters or FLOPs' if flops else ' or parameters'} "
+                            "of their own."),)
 
     # what its backward reads: "input" or "output", and the derivatives.yaml entry (set per op below)
     reads: str | None = None
@@ -83,8 +84,8 @@ class PReLU(_Elementwise):
     def params(self, a, ins, out):
         return 1 if a["shared"] else ins[0][0]
 
-    def rules(self, a, bias_flops=True):
-        return super().rules(a, bias_flops) + (("prelu", "PReLU ('+ prelu' in a row's notes) adds one learned "
+    def rules(self, a, bias_flops=True, flops=True):
+        return super().rules(a, bias_flops, flops) + (("prelu", "PReLU ('+ prelu' in a row's notes) adds one learned "
                                                           "slope per channel (C parameters; 1 when shared)."),)
 
     aliases = ""

@@ -157,7 +157,7 @@ class Attention(Op):
             counts["bias"] = counts["bias"] + step(scores, "position bias adds")
         return counts
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         add = " + 1" if a["bias"] and bias_flops else ""
         params = "4 x (D x D + D) (the Q, K, V and output projections with their biases)" if a["bias"] else \
             "4 x D x D (the Q, K, V and output projections, no biases)"
@@ -320,7 +320,7 @@ class WindowAttention(Op):
             total = total + step(scores, "position bias adds")
         return total
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         add = " + 1" if a["bias"] and bias_flops else ""
         proj = "4 x (C x C + C)" if a["bias"] else "4 x C x C"
         out = [("window_attention",

@@ -236,8 +236,9 @@ class Op:
         return first if len(first) == len(out) else default_layout(len(out))
 
     # what a worksheet tells a student who counts by hand: see archcost/worksheet/rules.py
-    def rules(self, a, bias_flops=True) -> tuple:
-        """(key, sentence) pairs: how to count this layer. A sheet states each key once."""
+    def rules(self, a, bias_flops=True, flops=True) -> tuple:
+        """(key, sentence) pairs: how to count this layer. A sheet states each key once. ``flops=False``:
+        the sentences without their FLOP rule (a sheet under another convention states that one)."""
         return ((self.name, f"{self.name}: {self.doc}."),)
 
     def notes(self, a) -> tuple:
@@ -447,7 +448,8 @@ def window_notes(a) -> tuple:
 
 
 def bias_rule(bias_flops: bool) -> tuple:
-    """The rule of layers marked 'no bias' (conv, fc)."""
+    """The rule of layers marked 'no bias' (conv, fc); ``bias_flops=False`` also when the sheet's
+    convention states the FLOPs itself."""
     return ("nobias", "A layer without biases ('no bias' in a table's notes) leaves out the + C_out "
                       "(+ out for an FC or linear)"
                       + (" and its + 1 bias add per output element." if bias_flops else "."))

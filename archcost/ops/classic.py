@@ -52,9 +52,10 @@ class Subsample(_WindowPool):
         "bias": Attr("bool", True, "one trainable bias per map (besides its coefficient)"),
     }
 
-    def rules(self, a, bias_flops=True):
-        return window_rules(a) + [(self.name, f"{self.name}: {self.doc}; parameters 2C (C with 'no bias').")] \
-            + ([bias_rule(bias_flops)] if not a["bias"] else [])
+    def rules(self, a, bias_flops=True, flops=True):
+        doc = self.doc if flops else self.doc.split("; K x K multiply-adds")[0]
+        return window_rules(a) + [(self.name, f"{self.name}: {doc}; parameters 2C (C with 'no bias').")] \
+            + ([bias_rule(bias_flops and flops)] if not a["bias"] else [])
 
     def notes(self, a):
         return super().notes(a) + (() if a["bias"] else ("no bias",))

@@ -128,22 +128,24 @@ class Conv(Op):
             macs = elements(out) * conv_weights_per_output(a, ins[0][0])
         return {"macs": macs, "bias": elements(out) if a["bias"] else 0}
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         add = " + 1" if bias_flops else ""
         if a["table"] is not None:
             out = [("conv.table", "A conv with a connection table ('reads N maps' in its notes: N maps over all "
-                                  "its filters) has N x K x K weights + C_out biases, and H' x W' x (N x K x K"
-                                  + (" + C_out" if bias_flops else "") + ") FLOPs.")]
+                                  "its filters) has N x K x K weights + C_out biases"
+                                  + (", and H' x W' x (N x K x K" + (" + C_out" if bias_flops else "") + ") FLOPs."
+                                     if flops else "."))]
         else:
-            out = [("conv", "Conv: parameters C_out x C_in x K x K + C_out (one bias per filter); FLOPs are "
-                            f"output elements x (C_in x K x K{add})"
-                            + (", the + 1 being the bias add." if bias_flops else ", without the bias add."))]
+            out = [("conv", "Conv: parameters C_out x C_in x K x K + C_out (one bias per filter)"
+                            + (f"; FLOPs are output elements x (C_in x K x K{add})"
+                               + (", the + 1 being the bias add." if bias_flops else ", without the bias add.")
+                               if flops else "; its multiply-adds are output elements x C_in x K x K."))]
         if a["groups"] > 1:
             out.append(("conv.groups", "A conv marked 'groups g' splits its channels into g groups: each filter "
                                        "sees C_in / g channels, so C_in / g replaces C_in in its parameters and "
-                                       "FLOPs (a depthwise conv: g = C_in)."))
+                                       "multiply-adds (a depthwise conv: g = C_in)."))
         if not a["bias"]:
-            out.append(bias_rule(bias_flops))
+            out.append(bias_rule(bias_flops and flops))
         return window_rules(a) + out
 
     def notes(self, a):

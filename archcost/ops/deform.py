@@ -68,8 +68,8 @@ class DeformConv(Conv):
         filters = step(2 * kh * kw * a["deform_groups"], "offset filters")
         return {**a, "out": filters, "groups": 1, "table": None, "bias": a["offset_bias"]}
 
-    def rules(self, a, bias_flops=True):
-        return super().rules(a, bias_flops) + [(self.name, f"{self.name}: {self.doc}; its offset conv has "
+    def rules(self, a, bias_flops=True, flops=True):
+        return super().rules(a, bias_flops, flops) + [(self.name, f"{self.name}: {self.doc}; its offset conv has "
                                                 "2 x K x K x deform_groups filters over all C_in channels, "
                                                 "counted by the conv rule, and the bilinear sampling costs "
                                                 "H' x W' x C_in x K x K x 4 multiply-adds.")]

@@ -42,9 +42,9 @@ class Flatten(Op):
     def shape(self, a, ins, warn=lambda m: None):
         return (prod(ins[0]),)
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("flatten", "Flatten: C x H x W -> a vector of C x H x W elements (shown as its C out); no "
-                            "parameters, no FLOPs; its output counts as memory."),)
+                            f"parameters{', no FLOPs' if flops else ''}; its output counts as memory."),)
 
     aliases = "view"   # torch's flatten is a view of its input
 
@@ -82,12 +82,13 @@ class FC(Op):
         """macs: out x in multiply-adds; bias: one add per output."""
         return {"macs": a["out"] * elements(ins[0], "inputs"), "bias": a["out"] if a["bias"] else 0}
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         add = " + 1" if bias_flops else ""
         return (("fc", "FC (filters = its outputs): parameters out x in + out, in being every input element "
-                       f"(C x H x W of a map); FLOPs out x (in{add})"
-                       + (", the + 1 being the bias add." if bias_flops else ", without the bias add.")),) \
-            + (() if a["bias"] else (bias_rule(bias_flops),))
+                       "(C x H x W of a map); " + (f"FLOPs out x (in{add})"
+                       + (", the + 1 being the bias add." if bias_flops else ", without the bias add.")
+                       if flops else "its multiply-adds are out x in.")),) \
+            + (() if a["bias"] else (bias_rule(bias_flops and flops),))
 
     def notes(self, a):
         return () if a["bias"] else ("no bias",)

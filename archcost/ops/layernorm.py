@@ -45,7 +45,7 @@ class LayerNorm(SameShape):
         n = elements(out)
         return {"elements": n, "affine": n if a["affine"] else 0}
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("layernorm", "Layer norm (notes 'layernorm', or 'layernorm2d' over the C of each pixel) "
                               "normalises the D features of each token (or pixel): parameters 2D (gamma and "
                               "beta; 0 with 'no affine'); FLOPs one per element (the scale and shift)."),)

@@ -77,7 +77,7 @@ class Reshape(Op):
                                 "give one letter per axis (C, H, W, L, D, N)")
         return lay if lay is not None else super().layout(a, [], out)
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("reshape", "reshape (notes 'reshape; to S') puts the same elements in the shape S of its notes "
                             "(-1: the rest of the elements; 'dim x tokens' or 'tokens x dim': a token sequence); "
                             "no parameters, no FLOPs; its output counts as memory."),)
@@ -115,7 +115,7 @@ class Permute(Op):
         first = layouts[0] if layouts else ""
         return "".join(first[d] for d in a["dims"]) if len(first) == len(out) else super().layout(a, [], out)
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("permute", "permute and transpose (notes 'permute', 'transpose') reorder the axes (C x H x W "
                             "to channels-last H x W x C, dim x tokens to tokens x dim and back): C (or D) and "
                             "H/W (or the tokens) keep their sizes; no parameters, no FLOPs; the output counts as "
@@ -156,7 +156,7 @@ class Roll(SameShape):
     attrs = {"shifts": Attr("ints", doc="shift per axis listed in dims"),
              "dims": Attr("ints", doc="the axes shifted")}
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("roll", "roll (notes 'roll') shifts the map cyclically (Swin's shifted windows): same shape, no "
                          "parameters, no FLOPs; its output counts as memory."),)
 
@@ -183,7 +183,7 @@ class Pad(Op):
             out[-1 - i] = out[-1 - i] + p[2 * i] + p[2 * i + 1]
         return tuple(out)
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("pad", "pad (notes 'pads [...]') adds zeros: [before, after] for the last axis, then for the "
                         "one before it (torch's F.pad order); no parameters, no FLOPs."),)
 

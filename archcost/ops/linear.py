@@ -55,7 +55,7 @@ class Linear(Op):
         """macs: output elements x in; bias: one add per output element."""
         return {"macs": elements(out) * ins[0][-1], "bias": elements(out) if a["bias"] else 0}
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         add = " + 1" if bias_flops else ""
         return (("linear", "Linear (notes 'linear'; filters = its outputs) maps the D features (the C column) of "
                            "every token, or every pixel of a map, to out: parameters out x D + out; FLOPs "
@@ -110,7 +110,7 @@ class MatMul(Op):
         """matmuls: multiply-adds of two activations (no weights)."""
         return {"matmuls": self.flops(a, ins, out)}
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("matmul", "matmul (notes 'matmul'): the product of two activations [..., M, K] x [..., K, N] "
                            "(notes 'transposed': the second is [..., N, K]); no parameters; FLOPs output "
                            "elements x K."),)

@@ -29,9 +29,9 @@ class Concat(Op):
                     "fix the branches' strides or padding so their outputs line up")
         return (sum(x[0] for x in ins),) + tuple(first[1:])
 
-    def rules(self, a, bias_flops=True):
-        return (("concat", "concat: stacks its inputs' channels (C out = the sum of their C); no parameters, "
-                           "no FLOPs; its output counts as memory."),)
+    def rules(self, a, bias_flops=True, flops=True):
+        return (("concat", "concat: stacks its inputs' channels (C out = the sum of their C); no parameters"
+                           + (", no FLOPs" if flops else "") + "; its output counts as memory."),)
 
     def saves(self, a, ins, out):
         return ()   # derivatives.yaml, cat: cat_tensors_backward needs the sizes only
@@ -61,9 +61,10 @@ class Add(Op):
         """additions: the rule above (tools that trace x + y see it; module hooks do not)."""
         return {"additions": self.flops(a, ins, out)}
 
-    def rules(self, a, bias_flops=True):
-        return (("add", "add: the sum of its inputs (named in its notes), same shape out; no parameters; one "
-                        "addition per element per extra input (C x H x W for two inputs)."),)
+    def rules(self, a, bias_flops=True, flops=True):
+        return (("add", "add: the sum of its inputs (named in its notes), same shape out; no parameters"
+                        + ("; one addition per element per extra input (C x H x W for two inputs)." if flops
+                           else ".")),)
 
     aliases = "inplace"   # torchvision's `out += identity`: when nothing reads the first input later
 

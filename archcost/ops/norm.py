@@ -21,11 +21,12 @@ class BatchNorm(SameShape):
     def params(self, a, ins, out):
         return 2 * ins[0][0] if a["affine"] else 0
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("batchnorm", "Batch norm ('+ batchnorm' in a row's notes) runs in place, folded into that row: "
                               "no memory of its own; 2C parameters (gamma and beta"
-                              + ("" if a["affine"] else "; none when 'no affine'") + ") and one multiply-add "
-                              "per element (C x H x W), added to the row's own."),)
+                              + ("" if a["affine"] else "; none when 'no affine'") + ")"
+                              + (" and one multiply-add per element (C x H x W)" if flops else "")
+                              + ", added to the row's own."),)
 
     def notes(self, a):
         return () if a["affine"] else ("no affine",)

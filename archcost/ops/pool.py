@@ -46,9 +46,10 @@ class _WindowPool(Op):
         """window: the rule above; inputs: the input's elements; outputs: one per output element."""
         return pool_counts(self.flops(a, ins, out), ins, out)
 
-    def rules(self, a, bias_flops=True):
-        return window_rules(a) + [("pool", "Pooling (max or average): no parameters; FLOPs are output elements "
-                                           "x K x K (one operation per input of each window).")]
+    def rules(self, a, bias_flops=True, flops=True):
+        return window_rules(a) + [("pool", "Pooling (max or average): no parameters"
+                                   + ("; FLOPs are output elements x K x K (one operation per input of each window)."
+                                      if flops else "."))]
 
     def notes(self, a):
         return window_notes(a)
@@ -109,9 +110,9 @@ class GlobalAvgPool(Op):
     def counts(self, a, ins, out):
         return pool_counts(self.flops(a, ins, out), ins, out)
 
-    def rules(self, a, bias_flops=True):
-        return ((self.name, "Global average pool (kernel 'global'): C x H x W -> C x 1 x 1; no parameters; "
-                            "FLOPs C x H x W (each output sums its map)."),)
+    def rules(self, a, bias_flops=True, flops=True):
+        return ((self.name, "Global average pool (kernel 'global'): C x H x W -> C x 1 x 1; no parameters"
+                            + ("; FLOPs C x H x W (each output sums its map)." if flops else ".")),)
 
     def cells(self, a):
         return {"kernel": "global"}
@@ -155,10 +156,10 @@ class AdaptiveAvgPool(Op):
     def counts(self, a, ins, out):
         return pool_counts(self.flops(a, ins, out), ins, out)
 
-    def rules(self, a, bias_flops=True):
-        return ((self.name, "Adaptive average pool (kernel 'adaptive S'): C x H x W -> C x S x S; no parameters; "
-                            "FLOPs C x (H + S - gcd(H, S)) x (W + S - gcd(W, S)), the total area of its windows "
-                            "(C x H x W when S divides H and W)."),)
+    def rules(self, a, bias_flops=True, flops=True):
+        return ((self.name, "Adaptive average pool (kernel 'adaptive S'): C x H x W -> C x S x S; no parameters"
+                            + ("; FLOPs C x (H + S - gcd(H, S)) x (W + S - gcd(W, S)), the total area of its "
+                               "windows (C x H x W when S divides H and W)." if flops else ".")),)
 
     def cells(self, a):
         return {"kernel": f"adaptive {show_pair(a['size'])}"}

@@ -39,7 +39,7 @@ class LayerScale(SameShape):
         """elements: one multiplication per element."""
         return {"elements": elements(out)}
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("layer_scale", "Layer scale ('+ layer_scale' in a row's notes) multiplies each channel by a "
                                 "learned factor: C parameters, one multiplication per element."),)
 

@@ -49,7 +49,7 @@ class ZeroPadShortcut(Op):
         """No count any FLOP convention weighs: a strided slice and a pad move data."""
         return {}
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("zeropad_shortcut", "zeropad_shortcut (notes 'zeropad_shortcut'; filters = its C out, stride s) "
                                      "keeps every s-th row and column (H' = ceil(H / s)) and pads the channels "
                                      "with zeros up to C out: no parameters, no FLOPs; its output counts as "

@@ -47,7 +47,7 @@ class ClassToken(Op):
 
     counts = no_counts
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("class_token", "Class token (notes 'class_token') prepends one learned token: L tokens become "
                                 "L + 1; D parameters, no FLOPs."),)
 
@@ -73,7 +73,7 @@ class PosEmbedding(Op):
 
     counts = no_counts
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("pos_embedding", "Position embedding (notes 'pos_embedding') adds a learned table of L x D "
                                   "values to the L tokens: L x D parameters; no FLOPs counted (a parameter read)."),)
 
@@ -105,7 +105,7 @@ class Select(Op):
             return super().layout(a, layouts, out)
         return first[:a["axis"]] + first[a["axis"] + 1:]
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("select", "select (notes 'select; index i of axis a') keeps one index of an axis and drops the "
                            "axis: from L tokens x D, one token's D features (axis 0 counts the tokens); no "
                            "parameters, no FLOPs; its output counts as memory."),)
@@ -132,7 +132,7 @@ class PatchMerge(Op):
         h, w, c = ins[0]
         return (ceil_div(h, 2), ceil_div(w, 2), 4 * c)
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("patch_merge", "Patch merging (notes 'patch_merge') concatenates the C features of each 2 x 2 "
                                 "neighbourhood: H x W x C becomes ceil(H/2) x ceil(W/2) x 4C (an odd side padded "
                                 "by one); no parameters, no FLOPs."),)
@@ -177,7 +177,7 @@ class Partition(Op):
         """No count any FLOP convention weighs: a reshape and a permute (torchvision's _partition)."""
         return {}
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("partition", "partition (notes 'partition; windows S' or 'partition; grid S') regroups the tokens "
                               "of the C x H x W map into G groups of L tokens that attend to each other, shown as "
                               "'G x L tok' under H/W, C unchanged: G = H/S x W/S groups of L = S x S tokens, "
@@ -217,7 +217,7 @@ class Departition(Op):
 
     counts = Partition.counts
 
-    def rules(self, a, bias_flops=True):
+    def rules(self, a, bias_flops=True, flops=True):
         return (("departition", "departition (notes 'departition; from X + M') puts the blocks of X back into "
                                 "the C x H x W of the map M (the partition's input); no parameters, no FLOPs; "
                                 "its output counts as memory."),)

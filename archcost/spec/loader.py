@@ -53,7 +53,6 @@ from ..errors import ArchcostError
 from ..expr import evaluate, resolve
 from ..ops import REGISTRY, all_ops, get_op
 from ..ops.base import suggest
-from ..published import check_published
 from .yamlread import parse_value, parse_yaml, read_yaml
 
 DEFAULT_MAX_NODES = 100_000   # a table of 100,000 layers takes about 5 s of CPU: the tool answers in seconds
@@ -167,8 +166,16 @@ def spec_from_data(data, shown: str = "<spec>") -> Spec:
                 file=shown, input=data["input"], params=params, defaults=dict(defaults),
                 blocks=dict(blocks), layers=data["layers"], variants=dict(variants),
                 notes=str(data.get("notes", "")),
-                published=check_published(data.get("published"), params, list(variants) or [str(data["name"])],
-                                          shown))
+                published=_published(data.get("published"), params, list(variants) or [str(data["name"])], shown))
+
+
+def _published(raw, params, networks, shown) -> tuple:
+    """The spec's checked ``published:`` figures; archcost.published is imported only for a spec that has them."""
+    if raw is None:
+        return ()
+    from ..published import check_published
+
+    return check_published(raw, params, networks, shown)
 
 
 def parse_setting(text: str):
