@@ -51,6 +51,7 @@ onnx = need("onnx", "onnx")   # the optional extra: this module is imported only
 # A node the exporter (archcost export) adds only to make a layer valid ONNX, e.g. the flatten an
 # archcost ``fc`` does itself: its doc_string says so, and the import takes it as an alias.
 INTERNAL = "archcost: internal to the next layer"
+WEIGHT = "archcost: a weight"   # the doc_string of a weight given as a graph input (export --weights none)
 MIN_OPSET = 11   # Clip's bounds and Pad's pads became inputs in 11; opsets 11 to 21 are tested
 SQRT2 = math.sqrt(2.0)
 
@@ -243,7 +244,7 @@ class _Importer(Layers):
 
     def network_input(self) -> list:
         real = [v for v in self.graph.input if v.name not in self.consts]
-        data = [v for v in real if not self.weight_only(v.name)]
+        data = [v for v in real if v.doc_string != WEIGHT and not self.weight_only(v.name)]
         if len(data) != 1:
             names = ", ".join(v.name for v in data) or "none"
             raise ArchcostError(f"the graph has {len(data)} data inputs ({names}); archcost analyzes networks "
@@ -762,6 +763,25 @@ def _gather(imp, node, a):
     imp.batch_at[node.output[0]] = k if k is None or axis > k else k - 1
 
 
+def _pad(imp, node, a):
+    """Zero padding (mode constant) -> ``pad`` in torch's F.pad order: [before, after] of the last axis first."""
+    src = node.input[0]
+    full, k = imp.full(src), imp.batch_at.get(src, 0)
+    pads = a.get("pads") or (imp.value(node.input[1]).tolist() if len(node.input) > 1 else None)
+    fill = imp.scalar(node.input[2]) if len(node.input) > 2 and node.input[2] else 0.0
+    if a.get("mode", "constant") != "constant" or fill not in (0.0, None) or pads is None or \
+            (len(node.input) > 3 and node.input[3]):
+        raise ArchcostError("Pad other than zero padding of every axis", "pass --allow-unknown to count it as 0")
+    rank = len(full)
+    if k is not None and (pads[k] or pads[rank + k]):
+        raise ArchcostError("Pad of the batch axis", "pass --allow-unknown to count it as 0")
+    axes = [i for i in range(rank) if i != k]
+    torch_order = [int(v) for i in reversed(axes) for v in (pads[i], pads[rank + i])]
+    while torch_order[-2:] == [0, 0] and len(torch_order) > 2:
+        torch_order = torch_order[:-2]
+    imp.emit(node, "pad", {"pads": torch_order}, [src])
+
+
 def _flatten(imp, node, a):
     x = imp.act(node.input[0])
     if node.doc_string == INTERNAL or len(x.shape) == 1:
@@ -994,7 +1014,7 @@ HANDLERS = {
     "Cast": _alias,
     "Dropout": _dropout,
     # ONNX ops whose archcost op does not exist yet: an error naming it, or --allow-unknown
-    "Pad": _awaits("padding as a layer of its own (Pad)"),
+    "Pad": _or_unknown(_pad),
     "Resize": _awaits("resizing (Resize: upsampling)"),
     "Upsample": _awaits("resizing (Upsample)"),
     "Sub": _awaits("subtracting from an activation (Sub)"),
