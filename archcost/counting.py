@@ -213,7 +213,9 @@ _THOP = Convention(
      "globalavgpool": _r("count_adap_avgpool: (H x W + 1) per output", inputs=1, outputs=1),
      "pool@functional": _r("a functional pool is no module: thop does not see it"),
      "pool@method": _r("x.mean() is no module: thop does not see it"),
-     "prelu": _r("count_prelu: 1 per element in eval mode", elements=1)},
+     "prelu": _r("count_prelu: 1 per element in eval mode", elements=1),
+     "conv_transpose": _r("count_convNd on a ConvTranspose2d: output elements x C_in/groups x K_h x K_w, "
+                          "no bias", output_macs=1)},
     weight_ops=_r("an op with parameters the table does not name: its own rule without the bias add",
                   rule_no_bias=1),
 )
@@ -263,7 +265,8 @@ _TORCHINFO = Convention(
     "once per sample: an nn.Linear its in x out + out multiply-adds, but batch norm 2 x C (gamma and "
     "beta) however large its map, a PReLU its slopes. Modules without parameters count 0",
     "pooling, activations, adds, multiplies, batch norm's per-element work",
-    {"conv": _r("a Conv* module: (weights + biases) x output positions", macs=1, bias=1)},
+    {"conv": _r("a Conv* module: (weights + biases) x output positions", macs=1, bias=1),
+     "conv_transpose": _r("a ConvTranspose2d: (weights + biases) x output positions", output_macs=1, bias=1)},
     default=_r("any other module: its parameter count, once per sample (0 without parameters)", params=1),
     weight_ops=_r("a module with parameters: its parameter count, once per sample", params=1),
     other_ops=_r("a module without parameters: 0"),

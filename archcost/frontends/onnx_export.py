@@ -281,10 +281,9 @@ def _linear(w, name, a, ins, shapes, out):
     """x W + b over the last axis, as torch's exporter writes nn.Linear on tokens: MatMul then Add."""
     weight = w.weight(f"{name}.weight", [shapes[0][-1], a["out"]])
     if not a["bias"]:
-        w.node("MatMul", [ins[0], weight], name, name)
-        return
+        return w.node("MatMul", [ins[0], weight], name, name)
     product = w.node("MatMul", [ins[0], weight], f"{name}/matmul", name)
-    w.node("Add", [product, w.weight(f"{name}.bias", [a["out"]])], name, f"{name}/bias")
+    return w.node("Add", [product, w.weight(f"{name}.bias", [a["out"]])], name, f"{name}/bias")
 
 
 def _layernorm(w, name, a, ins, shapes, out):
@@ -343,6 +342,32 @@ def _matmul(w, name, a, ins, shapes, out):
     w.node("MatMul", ins, name, name)
 
 
+def _attention(w, name, a, ins, shapes, out):
+    """Multi-head self-attention over L x D tokens as its matmuls (what torch's exporter writes, batch first):
+    Q, K, V by one MatMul (+ Add), split into heads, Q K^T scaled, Softmax, A V, heads joined, the output
+    projection (MatMul + Add) named as the layer. A relative position table (MaxViT) is not written."""
+    if len(shapes[0]) != 2 or a["rel_pos"]:
+        raise ArchcostError("attention within windows or with a relative position table",
+                            "its ONNX form is not written yet")
+    (length, d), h = shapes[0], a["heads"]
+    qkv = _linear(w, f"{name}/qkv", {"out": 3 * d, "bias": a["bias"]}, ins, shapes, (length, 3 * d))
+    split = w.node("Reshape", [qkv, w.const(f"{name}/split", [1, length, 3, h, d // h])], f"{name}/heads",
+                   f"{name}/heads")
+    parts = w.node("Transpose", [split], f"{name}/parts", f"{name}/parts", perm=[2, 0, 3, 1, 4])
+    q, k, v = (w.node("Gather", [parts, w.const(f"{name}/{t}_index", i)], f"{name}/{t}", f"{name}/{t}", axis=0)
+               for i, t in enumerate("qkv"))
+    scaled = w.node("Mul", [q, w.const(f"{name}/scale", (d // h) ** -0.5, np.float32)], f"{name}/q_scaled",
+                    f"{name}/q_scaled")
+    kt = w.node("Transpose", [k], f"{name}/k_t", f"{name}/k_t", perm=[0, 1, 3, 2])
+    scores = w.node("MatMul", [scaled, kt], f"{name}/scores", f"{name}/scores")
+    weights = w.node("Softmax", [scores], f"{name}/softmax", f"{name}/softmax", axis=-1)
+    mixed = w.node("MatMul", [weights, v], f"{name}/mixed", f"{name}/mixed")
+    joined = w.node("Transpose", [mixed], f"{name}/join", f"{name}/join", perm=[0, 2, 1, 3])
+    flat = w.node("Reshape", [joined, w.const(f"{name}/flat", [1, length, d])], f"{name}/flat_heads",
+                  f"{name}/flat_heads")
+    _linear(w, name, {"out": d, "bias": a["bias"]}, [flat], shapes, out)
+
+
 def _pad(w, name, a, ins, shapes, out):
     rank = len(shapes[0]) + 1
     begin, end = [0] * rank, [0] * rank
@@ -365,9 +390,10 @@ EXPORT.update({
     "stochastic_depth": _dropout,
     "matmul": _matmul,
     "pad": _pad,
+    "attention": _attention,
 })
 _UNEXPORTABLE.update({op: "its ONNX form is not written yet: " + why for op, why in {
-    "attention": "the Q, K, V projections, Q K^T, softmax, A V and output projection as MatMul nodes",
+    "attention": "within MaxViT's windows, with its relative position table",
     "window_attention": "Swin's windows, shifts and position bias as Reshape, Transpose, Roll-as-Slice nodes",
     "patch_merge": "Swin's 2 x 2 gather as Slice and Concat nodes",
     "partition": "MaxViT's window or grid partition as Reshape and Transpose nodes",
