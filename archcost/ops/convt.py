@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from ..arith import elements, floor_div, value
 from ..errors import ArchcostError
-from .base import Attr, Op, Saved, need_rank, register, show_pair, weight_backward
+from .base import Attr, Op, need_rank, register, show_pair
 from .conv import Conv, conv_weights_per_output, need_groups
 
 
@@ -90,15 +90,10 @@ class ConvTranspose(Op):
         return {"macs": self.flops(a, ins, out, bias_flops=False), "bias": elements(out) if a["bias"] else 0,
                 "output_macs": elements(out) * conv_weights_per_output(a, ins[0][0])}
 
-    def saves(self, a, ins, out):
-        # derivatives.yaml, convolution (transposed=True goes through the same entry): convolution_backward
-        # reads the input for the weights' gradient
-        return (Saved("input", elements(ins[0], "input elements"),
-                      "convolution_backward reads it for the weights' gradient (derivatives.yaml: convolution)"),)
-
-    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
-        return weight_backward(self.flops(a, ins, out, bias_flops=False), elements(out), a["bias"], input_grad,
-                               bias_flops)
+    # derivatives.yaml, convolution (transposed=True goes through the same entry): the input is saved for the
+    # weights' gradient, and the backward repeats the forward's products for each gradient, as a conv's
+    saves = Conv.saves
+    backward_flops = Conv.backward_flops
 
     def cells(self, a):
         return {"filters": a["out"], "kernel": show_pair(a["kernel"]),
