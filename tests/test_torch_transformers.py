@@ -58,3 +58,28 @@ def test_cross_attention_is_refused_by_name():
 
     with pytest.raises(ArchcostError, match="layer 'attn': nn.MultiheadAttention other than self-attention"):
         archcost.from_torch(Cross(), input=(5, 8))
+
+
+def test_scaled_dot_product_attention_is_its_two_matmuls():
+    class SelfAttention(nn.Module):     # the usual hand-written attention: heads by view and transpose
+        def __init__(self, dim=32, heads=4):
+            super().__init__()
+            self.heads = heads
+            self.q, self.k, self.v, self.proj = (nn.Linear(dim, dim) for _ in range(4))
+
+        def forward(self, x):
+            n, length, dim = x.shape
+            q, k, v = (f(x).view(n, length, self.heads, dim // self.heads).transpose(1, 2)
+                       for f in (self.q, self.k, self.v))
+            y = nn.functional.scaled_dot_product_attention(q, k, v)
+            return self.proj(y.transpose(1, 2).reshape(n, length, dim))
+
+    net = SelfAttention()
+    r = archcost.from_torch(net, input=(17, 32))
+    assert r.totals.params == sum(p.numel() for p in net.parameters()) == 4 * (32 * 32 + 32)
+    scores = [x for x in r.layers if x.op == "matmul"]
+    assert [x.output_shape for x in scores] == [(4, 17, 17), (4, 17, 8)]
+    # Q K^T and A V: 4 heads x 17 x 17 x 8 each, as archcost's attention counts them (tests/test_ops_transformer)
+    assert [x.flops for x in scores] == [9_248, 9_248]
+    # the four projections 17 x 32 x 32 and the two matmuls: the attention op's matmul_flops for 17 x 32, 4 heads
+    assert matmul_flops(r) == 4 * 17 * 32 * 32 + 2 * 9_248

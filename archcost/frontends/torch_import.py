@@ -508,6 +508,19 @@ METHODS = {
 
 # functions of libraries archcost does not import, known by name (torchvision.ops.stochastic_depth,
 # which torch.fx keeps as one call): identities at inference
+def _sdpa(rows, node, m):
+    """F.scaled_dot_product_attention(q, k, v): its two matmuls of activations, Q K^T (scaled) and A V, with
+    the softmax between them, as three layers (the projections are the module's own Linear layers)."""
+    q, k, v = node.args[:3]
+    if _arg(node, 3, "attn_mask") is not None:
+        raise ArchcostError("scaled_dot_product_attention with a mask", "archcost maps unmasked attention")
+    base = node.name
+    rows.add("scaled_dot_product_attention", f"{base}.scores", "matmul", {"transpose_b": True}, [q, k],
+             (node, "scores"))
+    rows.add("scaled_dot_product_attention", f"{base}.softmax", "softmax", {}, [(node, "scores")], (node, "weights"))
+    rows.add("scaled_dot_product_attention", base, "matmul", {}, [(node, "weights"), v], node)
+
+
 def _window_attention(rows, node, m):
     """torchvision's shifted_window_attention (Swin v1): heads, window and shift from its arguments; its
     weights and relative position bias table are parameters its archcost op counts."""
@@ -520,6 +533,8 @@ def _window_attention(rows, node, m):
     _put(attrs, "bias", _arg(node, 9, "qkv_bias") is not None, True)
     rows.emit(node, "window_attention", attrs)
 
+
+FUNCTIONS[F.scaled_dot_product_attention] = _sdpa
 
 BY_NAME = {"stochastic_depth": _alias,
            # torchvision's Swin, wrapped by torch.fx.wrap: calls fx keeps whole
