@@ -49,3 +49,27 @@ def test_a_convnext_exported_by_torch_has_its_parameters_and_layer_norms_over_ch
     # stem 64 x 48 x 16 = 49,152; block 1: dw 64 x 16 x 49 = 50,176, MLP 2 x 64 x 16 x 64 = 131,072;
     # down 16 x 64 x 32 = 32,768; block 2: 16 x 32 x 49 = 25,088, 2 x 16 x 32 x 128 = 131,072; head 320
     assert matmul_flops(r) == 49_152 + 50_176 + 131_072 + 32_768 + 25_088 + 131_072 + 320
+
+
+def test_a_layer_norm_spelled_out_by_an_older_exporter_is_one_layernorm(tmp_path):
+    # torch.onnx before opset 17 writes nn.LayerNorm(8) as ReduceMean, Sub, Pow, ReduceMean, Add(eps), Sqrt,
+    # Div, Mul(weight), Add(bias): its parameters are torch's 2 x 8 = 16
+    from onnx import TensorProto as T, helper as h, numpy_helper
+    import numpy as np
+
+    def const(name, v):
+        return h.make_node("Constant", [], [name], value=numpy_helper.from_array(np.asarray(v, np.float32)))
+
+    nodes = [const("two", 2.0), const("eps", 1e-6),
+             h.make_node("ReduceMean", ["x"], ["m"], axes=[-1]), h.make_node("Sub", ["x", "m"], ["d"]),
+             h.make_node("Pow", ["d", "two"], ["d2"]), h.make_node("ReduceMean", ["d2"], ["v"], axes=[-1]),
+             h.make_node("Add", ["v", "eps"], ["ve"]), h.make_node("Sqrt", ["ve"], ["s"]),
+             h.make_node("Div", ["d", "s"], ["n"]), h.make_node("Mul", ["n", "ln.weight"], ["g"]),
+             h.make_node("Add", ["g", "ln.bias"], ["y"], name="ln")]
+    inits = [h.make_tensor(f"ln.{w}", T.FLOAT, [8], [1.0] * 8) for w in ("weight", "bias")]
+    graph = h.make_graph(nodes, "ln", [h.make_tensor_value_info("x", T.FLOAT, [1, 5, 8])],
+                         [h.make_tensor_value_info("y", T.FLOAT, None)], inits)
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 13)])
+    r = archcost.analyze(spec_from_data(spec_data(model, "ln.onnx"), "ln.onnx"))
+    assert [(x.name, x.op, x.output_shape, x.params) for x in r.layers] == [("ln", "layernorm", (5, 8), 16)]
+    assert r.layers[0].attrs["eps"] == 1e-6

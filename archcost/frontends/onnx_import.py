@@ -966,7 +966,53 @@ def _layernorm2d(imp, ln):
     imp.fused[id(after)] = ("layernorm2d", _norm_attrs(imp, ln, _attrs(ln)), before.input[0], imp.node_name(ln))
 
 
-FUSE = {"Erf": _gelu, "LayerNormalization": _layernorm2d}
+def _spelled_layernorm(imp, mean):
+    """The layer norm older exporters spell out (before LayerNormalization, opset 17): d = x - mean(x),
+    d / sqrt(mean(d ^ 2) + eps), then * gamma + beta -> one ``layernorm`` named as its last node."""
+    def only(t, op):
+        n = imp.sole_consumer(t)
+        return n if n is not None and n.op_type == op else None
+
+    def last_axis(n):
+        axes = _attrs(n).get("axes")
+        if axes is None and len(n.input) > 1:
+            axes = imp.static_value(n.input[1])
+            axes = None if axes is None else axes.reshape(-1).tolist()
+        return list(axes or []) == [-1] and _attrs(n).get("keepdims", 1) == 1
+
+    x = mean.input[0]
+    centred = only(mean.output[0], "Sub")
+    if not last_axis(mean) or centred is None or list(centred.input) != [x, mean.output[0]]:
+        return
+    uses = imp.consumers.get(centred.output[0], [])
+    square = next((n for n in uses if n.op_type == "Pow"), None)
+    divide = next((n for n in uses if n.op_type == "Div" and n.input[0] == centred.output[0]), None)
+    if len(uses) != 2 or square is None or divide is None:
+        return
+    two = imp.static_value(square.input[1])
+    variance = only(square.output[0], "ReduceMean")
+    plus = only(variance.output[0], "Add") if variance is not None and last_axis(variance) else None
+    root = only(plus.output[0], "Sqrt") if plus is not None else None
+    if two is None or float(two.reshape(-1)[0]) != 2.0 or root is None or list(divide.input) != [centred.output[0],
+                                                                                                  root.output[0]]:
+        return
+    eps = next((imp.static_value(t) for t in plus.input if t != variance.output[0]), None)
+    chain, attrs = [mean, centred, square, variance, plus, root, divide], {}
+    if eps is None or eps.size != 1:
+        return
+    _put(attrs, "eps", float(f"{float(eps.reshape(-1)[0]):.6g}"), 1e-5)
+    scale = only(divide.output[0], "Mul")
+    shift = only(scale.output[0], "Add") if scale is not None else None
+    if scale is not None and shift is not None and any(t in imp.params for t in scale.input) and \
+            any(t in imp.params for t in shift.input):
+        chain += [scale, shift]
+    else:
+        attrs["affine"] = False
+    imp.skip.update(id(n) for n in chain[:-1])
+    imp.fused[id(chain[-1])] = ("layernorm", attrs, x)
+
+
+FUSE = {"Erf": _gelu, "LayerNormalization": _layernorm2d, "ReduceMean": _spelled_layernorm}
 # constants a parameter passes through whole (torch's exporter expands ViT's class token to the batch)
 CARRY_PARAM = {"Expand", "Identity", "Cast", "Tile"}
 
