@@ -18,11 +18,15 @@ from archcost.spec.loader import spec_from_data  # noqa: E402
 from tiny_transformers import TinyConvNeXt, TinyViT, matmul_flops  # noqa: E402
 
 
-def imported(module, size):
+def imported_spec(module, size):
     buf = io.BytesIO()
     torch.onnx.export(module.eval(), (torch.zeros(1, 3, size, size),), buf, dynamo=False, opset_version=17)
     model = onnx.load_from_string(buf.getvalue())
-    return archcost.analyze(spec_from_data(spec_data(model, "tiny.onnx"), "tiny.onnx"))
+    return spec_from_data(spec_data(model, "tiny.onnx"), "tiny.onnx")
+
+
+def imported(module, size):
+    return archcost.analyze(imported_spec(module, size))
 
 
 def test_a_vit_exported_by_torch_has_its_parameters_and_multiply_adds():
@@ -38,6 +42,18 @@ def test_a_vit_exported_by_torch_has_its_parameters_and_multiply_adds():
     ops = [x.op for x in r.layers]
     assert ops.count("matmul") == 4 and ops.count("layernorm") == 5 and ops.count("class_token") == 1
     assert r.layer("/Gather").output_shape == (32,)        # the head reads the class token: x[:, 0]
+
+
+def test_the_imported_vit_written_as_a_spec_loads_back_to_the_same_figures(tmp_path):
+    from archcost.frontends.spec_export import spec_yaml
+
+    spec = imported_spec(TinyViT(), 32)
+    path = tmp_path / "tiny_vit.yaml"
+    path.write_text(spec_yaml(archcost.build_graph(spec)))
+    back, r = archcost.analyze(str(path)), archcost.analyze(spec)
+    assert [(x.name, x.output_shape, x.params, x.flops) for x in back.layers] == \
+        [(x.name, x.output_shape, x.params, x.flops) for x in r.layers]
+    assert back.totals.params == 24_234     # TinyViT's sum(p.numel())
 
 
 def test_a_convnext_exported_by_torch_has_its_parameters_and_layer_norms_over_channels():
@@ -73,3 +89,16 @@ def test_a_layer_norm_spelled_out_by_an_older_exporter_is_one_layernorm(tmp_path
     r = archcost.analyze(spec_from_data(spec_data(model, "ln.onnx"), "ln.onnx"))
     assert [(x.name, x.op, x.output_shape, x.params) for x in r.layers] == [("ln", "layernorm", (5, 8), 16)]
     assert r.layers[0].attrs["eps"] == 1e-6
+
+
+def test_a_reversed_slice_on_constants_folds_as_onnx_defines_it():
+    # the ONNX Slice operator's spec: a negative step walks back from start, ends clamped to "before the first";
+    # torch's exporter reverses F.pad's [before, after] pairs this way (Swin's window padding)
+    import numpy as np
+    from archcost.frontends.onnx_fold import FOLD
+
+    pairs = np.array([[0, 0], [0, 1], [0, 1], [0, 0]])
+    back = FOLD["Slice"]({}, [pairs, np.array([-1]), np.array([-2**63 + 1]), np.array([0]), np.array([-1])])[0]
+    assert back.tolist() == [[0, 0], [0, 1], [0, 1], [0, 0]][::-1]
+    assert FOLD["Slice"]({}, [np.arange(5), np.array([3]), np.array([0]), np.array([0]), np.array([-1])])[0].tolist() \
+        == [3, 2, 1]

@@ -773,6 +773,9 @@ def _pad(imp, node, a):
             (len(node.input) > 3 and node.input[3]):
         raise ArchcostError("Pad other than zero padding of every axis", "pass --allow-unknown to count it as 0")
     rank = len(full)
+    if len(pads) != 2 * rank:
+        raise ArchcostError(f"Pad with {len(pads)} pads for a rank-{rank} tensor {list(full)}",
+                            "give a begin and an end for every axis")
     if k is not None and (pads[k] or pads[rank + k]):
         raise ArchcostError("Pad of the batch axis", "pass --allow-unknown to count it as 0")
     axes = [i for i in range(rank) if i != k]
