@@ -40,7 +40,8 @@ def test_a_convnext_module_maps_layer_norms_permutes_and_layer_scale():
     r = archcost.from_torch(net, input=(3, 32, 32))
     assert r.totals.params == sum(p.numel() for p in net.parameters()) == 16_346
     assert matmul_flops(r) == 49_152 + 50_176 + 131_072 + 32_768 + 25_088 + 131_072 + 320
-    block = [(x.op, x.output_shape) for x in r.layers[4:12]]    # stage1: LayerNorm2d's permutes come before
+    assert [(x.name, x.op) for x in r.layers[:2]] == [("stem.0", "conv"), ("stem.1", "layernorm2d")]
+    block = [(x.op, x.output_shape) for x in r.layers[2:10]]    # stage1
     assert block == [("conv", (16, 8, 8)), ("permute", (8, 8, 16)), ("layernorm", (8, 8, 16)),
                      ("linear", (8, 8, 64)), ("gelu", (8, 8, 64)), ("linear", (8, 8, 16)),
                      ("permute", (16, 8, 8)), ("layer_scale", (16, 8, 8))]

@@ -101,6 +101,7 @@ class _Rows(Layers):
         super().__init__()
         self.gm = gm
         self.users = {n: len(n.users) for n in gm.graph.nodes}
+        self.done: set = set()
         self.pieces: dict = {}        # modules returning a tuple whose [0] is the layer (attention)
         self.views: dict = {}         # reshaped activations only a known pattern may read (a channel shuffle)
         self.weighted: set[str] = set()   # modules with parameters already counted
@@ -117,6 +118,8 @@ class _Rows(Layers):
         return str(node.target) if node.op == "call_module" else node.name
 
     def visit(self, node) -> None:
+        if node in self.done:
+            return     # taken by a pattern read at its first node (LayerNorm2d)
         if node.op == "placeholder":
             self.acts[node] = Act("input", _shape(node))
             return
@@ -431,10 +434,41 @@ def _transpose(rows, node, m):
     rows.emit(node, "transpose", {"dims": [i - 1, j - 1]})
 
 
-def _permute(rows, node, m):
+def _dims(node):
     dims = node.args[1:] if len(node.args) > 2 or not isinstance(node.args[1], (list, tuple)) else node.args[1]
-    if node.kwargs.get("dims"):
-        dims = node.kwargs["dims"]
+    return list(node.kwargs.get("dims") or dims)
+
+
+def _sole_user(node, functions=(), methods=()):
+    users = list(node.users)
+    if len(users) != 1:
+        return None
+    u = users[0]
+    ok = (u.op == "call_function" and u.target in functions) or (u.op == "call_method" and u.target in methods)
+    return u if ok else None
+
+
+def _layernorm2d(rows, node) -> bool:
+    """permute(0, 2, 3, 1) -> F.layer_norm -> permute(0, 3, 1, 2) (torchvision's LayerNorm2d, traced through):
+    one ``layernorm2d`` named as the module that holds the three, as the zoo's ConvNeXt spec has it."""
+    norm = _sole_user(node, functions=(F.layer_norm,))
+    back = _sole_user(norm, methods=("permute",), functions=(torch.permute,)) if norm is not None else None
+    if back is None or _dims(node) != [0, 2, 3, 1] or _dims(back) != [0, 3, 1, 2]:
+        return False
+    stack = node.meta.get("nn_module_stack") or {}
+    name = next(reversed(stack)) if stack else norm.name
+    attrs = {}
+    _put(attrs, "eps", float(_arg(norm, 4, "eps", 1e-5)), 1e-5)
+    _put(attrs, "affine", _arg(norm, 2, "weight") is not None, True)
+    rows.add("LayerNorm2d", name, "layernorm2d", attrs, [node.args[0]], back)
+    rows.done.update((node, norm, back))
+    return True
+
+
+def _permute(rows, node, m):
+    if len(rows.act(node.args[0]).shape) == 3 and _layernorm2d(rows, node):
+        return
+    dims = _dims(node)
     rank = len(rows.act(node.args[0]).shape) + 1
     dims = [d % rank for d in dims]
     if dims[0] != 0:
