@@ -243,7 +243,9 @@ _THOP = Convention(
      "layernorm2d": _r("torchvision's LayerNorm2d subclasses nn.LayerNorm: no hook for its type"),
      "attention": _r("nn.MultiheadAttention has no hook; its out_proj's forward never runs"),
      "window_attention": _r("F.linear and torch.matmul are no modules; v2's position bias MLP runs nn.Linear "
-                            "modules: count_linear", cpb_macs=1)},
+                            "modules: count_linear", cpb_macs=1),
+     "conv_transpose": _r("count_convNd on a ConvTranspose2d: output elements x C_in/groups x K_h x K_w, "
+                          "no bias", output_macs=1)},
     weight_ops=_r("an op with parameters the table does not name: its own rule without the bias add",
                   rule_no_bias=1),
 )
@@ -312,6 +314,7 @@ _TORCHINFO = Convention(
     "pooling, activations, adds, multiplies, batch norm's per-element work, linear layers' per-token "
     "work, attention",
     {"conv": _r("a Conv* module: (weights + biases) x output positions", macs=1, bias=1),
+     "conv_transpose": _r("a ConvTranspose2d: (weights + biases) x output positions", output_macs=1, bias=1),
      "attention": _r("in_proj_weight is not named weight, out_proj's forward never runs: 0"),
      "window_attention": _r("its qkv and proj modules run through F.linear, not their forward: 0; v2's "
                             "position bias MLP runs its nn.Linear modules: their parameters", cpb_params=1),

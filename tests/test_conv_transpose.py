@@ -51,3 +51,28 @@ def test_onnx_conv_transpose_is_imported(tmp_path):
     onnx.save(h.make_model(graph, opset_imports=[h.make_opsetid("", 17)]), str(tmp_path / "up.onnx"))
     layer = archcost.analyze(str(tmp_path / "up.onnx"), bias_flops=False).layer("up")
     assert (layer.op, layer.output_shape, layer.params, layer.flops) == ("conv_transpose", (8, 14, 14), 584, 28_224)
+
+
+def test_each_tool_counts_a_transposed_conv_its_own_way():
+    # measured on DCGAN's ConvTranspose2d(128, 64, 4, stride=2, padding=1) on 1x128x16x16 with torch 2.13.0:
+    # fvcore 0.1.5 FlopCountAnalysis.total(), FlopCounterMode / 2, ptflops 0.7.5, thop 0.1.1 profile(),
+    # torchinfo 1.8.0 summary().total_mult_adds, calflops 0.3.2 calculate_flops(...) MACs (33,554,432)
+    from archcost.counting import CONVENTIONS, layer_flops
+
+    op = get_op("conv_transpose")
+    a = op.coerce({"out": 64, "kernel": 4, "stride": 2, "pad": 1})
+    x, out = (128, 16, 16), (64, 32, 32)
+    got = {name: layer_flops(c, op, a, [x], out) for name, c in CONVENTIONS.items()}
+    assert got == {"lecture": 33_554_432 + 65_536, "torchvision": 33_554_432, "fvcore": 33_554_432,
+                   "ptflops": 33_619_968, "thop": 134_217_728, "torchinfo": 134_283_264, "calflops": 33_554_432}
+
+
+def test_a_transposed_conv_trains_like_a_conv():
+    # derivatives.yaml, convolution: the input is saved for the weights' gradient; the backward repeats the
+    # forward multiply-adds for the weights' and for the input's gradient, and sums grad_out for the bias
+    op = get_op("conv_transpose")
+    a = op.coerce({"out": 64, "kernel": 4, "stride": 2, "pad": 1})
+    x, out = (128, 16, 16), (64, 32, 32)
+    assert [s.elements for s in op.saves(a, [x], out)] == [128 * 16 * 16]
+    assert op.backward_flops(a, [x], out) == 2 * 33_554_432 + 65_536
+    assert op.backward_flops(a, [x], out, input_grad=False, bias_flops=False) == 33_554_432

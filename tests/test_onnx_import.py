@@ -200,8 +200,9 @@ def test_an_unknown_op_is_an_error_naming_it_and_its_count(tmp_path):
 
 def test_errors_name_the_node(tmp_path):
     net = Net([1, 3, 8, 8])
-    net.add("LayerNormalization", "ln", ["x", net.weight("g", [8]), net.weight("b", [8])], axis=-1)
-    with pytest.raises(ArchcostError, match=r"net.onnx: layer 'ln': archcost has no op for a layer norm"):
+    net.add("LayerNormalization", "ln", ["x", net.weight("g", [3, 8, 8]), net.weight("b", [3, 8, 8])], axis=1)
+    with pytest.raises(ArchcostError, match=r"net.onnx: layer 'ln': LayerNormalization from axis 1: archcost's "
+                                            r"layernorm normalises the last axis"):
         archcost.analyze(net.save(tmp_path))
 
 

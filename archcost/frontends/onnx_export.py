@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import ArchcostError
 from ..ops.base import same_pads
 from . import need
-from .onnx_import import INTERNAL, SQRT2
+from .onnx_import import INTERNAL, SQRT2, WEIGHT
 
 onnx = need("onnx", "onnx")   # the optional extra: this module is imported only for an ONNX file
 
@@ -49,7 +49,7 @@ class _Writer:
         if self.weights == "zeros":
             self.inits.append(self.h.make_tensor(name, T, shape, bytes(4 * math.prod(shape)), raw=True))
         else:
-            self.inputs.append(self.h.make_tensor_value_info(name, T, shape))
+            self.inputs.append(self.h.make_tensor_value_info(name, T, shape, doc_string=WEIGHT))
         return name
 
     def const(self, name, values, dtype=np.int64):
@@ -274,3 +274,129 @@ EXPORT = {
     "slice": _slice,
     "channel_shuffle": _channel_shuffle,
 }
+
+
+# ---------------------------------------------------------------- transformer ops
+def _linear(w, name, a, ins, shapes, out):
+    """x W + b over the last axis, as torch's exporter writes nn.Linear on tokens: MatMul then Add."""
+    weight = w.weight(f"{name}.weight", [shapes[0][-1], a["out"]])
+    if not a["bias"]:
+        return w.node("MatMul", [ins[0], weight], name, name)
+    product = w.node("MatMul", [ins[0], weight], f"{name}/matmul", name)
+    return w.node("Add", [product, w.weight(f"{name}.bias", [a["out"]])], name, f"{name}/bias")
+
+
+def _layernorm(w, name, a, ins, shapes, out):
+    w.node("LayerNormalization", [ins[0], *_norm_weights(w, name, a, shapes[0][-1])], name, name, axis=-1,
+           epsilon=a["eps"])
+
+
+def _norm_weights(w, name, a, dim):
+    if a["affine"]:
+        return w.weight(f"{name}.weight", [dim]), w.weight(f"{name}.bias", [dim])
+    return w.const(f"{name}.weight", np.ones(dim), np.float32), w.const(f"{name}.bias", np.zeros(dim), np.float32)
+
+
+def _layernorm2d(w, name, a, ins, shapes, out):
+    """ConvNeXt's LayerNorm2d as torch exports it: channels last, a layer norm, channels first again."""
+    last = w.node("Transpose", ins, f"{name}/to_last", f"{name}/to_last", perm=[0, 2, 3, 1])
+    normed = w.node("LayerNormalization", [last, *_norm_weights(w, name, a, shapes[0][0])], f"{name}/norm", name,
+                    axis=-1, epsilon=a["eps"])
+    w.node("Transpose", [normed], name, f"{name}/to_first", perm=[0, 3, 1, 2])
+
+
+def _permute(w, name, a, ins, shapes, out):
+    dims = list(a["dims"])
+    if len(dims) == 2 and len(shapes[0]) > 2:   # archcost's transpose names the two axes swapped
+        order = list(range(len(shapes[0])))
+        order[dims[0]], order[dims[1]] = dims[1], dims[0]
+        dims = order
+    w.node("Transpose", ins, name, name, perm=[0] + [d + 1 for d in dims])
+
+
+def _reshape(w, name, a, ins, shapes, out):
+    w.node("Reshape", [ins[0], w.const(f"{name}/shape", [1, *out])], name, name)
+
+
+def _select(w, name, a, ins, shapes, out):
+    w.node("Gather", [ins[0], w.const(f"{name}/index", a["index"])], name, name, axis=a["axis"] + 1)
+
+
+def _class_token(w, name, a, ins, shapes, out):
+    w.node("Concat", [w.weight(f"{name}.token", [1, 1, shapes[0][-1]]), ins[0]], name, name, axis=1)
+
+
+def _pos_embedding(w, name, a, ins, shapes, out):
+    w.node("Add", [ins[0], w.weight(f"{name}.table", [1, *shapes[0]])], name, name)
+
+
+def _layer_scale(w, name, a, ins, shapes, out):
+    x = shapes[0]
+    shape = [x[0]] + [1] * (len(x) - 1) if a["axis"] == "channels" else [x[-1]]
+    w.node("Mul", [ins[0], w.weight(f"{name}.gamma", shape)], name, name)
+
+
+def _matmul(w, name, a, ins, shapes, out):
+    if a["transpose_b"]:
+        raise ArchcostError("a matmul by a transposed second input", "write the transpose as a permute layer")
+    w.node("MatMul", ins, name, name)
+
+
+def _attention(w, name, a, ins, shapes, out):
+    """Multi-head self-attention over L x D tokens as its matmuls (what torch's exporter writes, batch first):
+    Q, K, V by one MatMul (+ Add), split into heads, Q K^T scaled, Softmax, A V, heads joined, the output
+    projection (MatMul + Add) named as the layer. A relative position table (MaxViT) is not written."""
+    if len(shapes[0]) != 2 or a["rel_pos"]:
+        raise ArchcostError("attention within windows or with a relative position table",
+                            "its ONNX form is not written yet")
+    (length, d), h = shapes[0], a["heads"]
+    qkv = _linear(w, f"{name}/qkv", {"out": 3 * d, "bias": a["bias"]}, ins, shapes, (length, 3 * d))
+    split = w.node("Reshape", [qkv, w.const(f"{name}/split", [1, length, 3, h, d // h])], f"{name}/heads",
+                   f"{name}/heads")
+    parts = w.node("Transpose", [split], f"{name}/parts", f"{name}/parts", perm=[2, 0, 3, 1, 4])
+    q, k, v = (w.node("Gather", [parts, w.const(f"{name}/{t}_index", i)], f"{name}/{t}", f"{name}/{t}", axis=0)
+               for i, t in enumerate("qkv"))
+    scaled = w.node("Mul", [q, w.const(f"{name}/scale", (d // h) ** -0.5, np.float32)], f"{name}/q_scaled",
+                    f"{name}/q_scaled")
+    kt = w.node("Transpose", [k], f"{name}/k_t", f"{name}/k_t", perm=[0, 1, 3, 2])
+    scores = w.node("MatMul", [scaled, kt], f"{name}/scores", f"{name}/scores")
+    weights = w.node("Softmax", [scores], f"{name}/softmax", f"{name}/softmax", axis=-1)
+    mixed = w.node("MatMul", [weights, v], f"{name}/mixed", f"{name}/mixed")
+    joined = w.node("Transpose", [mixed], f"{name}/join", f"{name}/join", perm=[0, 2, 1, 3])
+    flat = w.node("Reshape", [joined, w.const(f"{name}/flat", [1, length, d])], f"{name}/flat_heads",
+                  f"{name}/flat_heads")
+    _linear(w, name, {"out": d, "bias": a["bias"]}, [flat], shapes, out)
+
+
+def _pad(w, name, a, ins, shapes, out):
+    rank = len(shapes[0]) + 1
+    begin, end = [0] * rank, [0] * rank
+    for i in range(len(a["pads"]) // 2):     # torch's order: the last axis first
+        begin[rank - 1 - i], end[rank - 1 - i] = a["pads"][2 * i], a["pads"][2 * i + 1]
+    w.node("Pad", [ins[0], w.const(f"{name}/pads", begin + end)], name, name)
+
+
+EXPORT.update({
+    "linear": _linear,
+    "layernorm": _layernorm,
+    "layernorm2d": _layernorm2d,
+    "permute": _permute,
+    "transpose": _permute,
+    "reshape": _reshape,
+    "select": _select,
+    "class_token": _class_token,
+    "pos_embedding": _pos_embedding,
+    "layer_scale": _layer_scale,
+    "stochastic_depth": _dropout,
+    "matmul": _matmul,
+    "pad": _pad,
+    "attention": _attention,
+})
+_UNEXPORTABLE.update({op: "its ONNX form is not written yet: " + why for op, why in {
+    "attention": "within MaxViT's windows, with its relative position table",
+    "window_attention": "Swin's windows, shifts and position bias as Reshape, Transpose, Roll-as-Slice nodes",
+    "patch_merge": "Swin's 2 x 2 gather as Slice and Concat nodes",
+    "partition": "MaxViT's window or grid partition as Reshape and Transpose nodes",
+    "departition": "MaxViT's departition as Reshape and Transpose nodes",
+    "roll": "a cyclic shift as Slice and Concat nodes",
+}.items()})

@@ -54,7 +54,9 @@ def _slice(a, xs):
     steps = [1] * len(starts) if steps is None else steps
     index = [slice(None)] * x.ndim
     for start, end, axis, step in zip(starts, ends, axes, steps):
-        index[axis] = slice(*slice(int(start), int(end), int(step)).indices(x.shape[axis]))
+        # Python's slice clamps as ONNX's Slice does, negative steps included (slice.indices' stop of -1
+        # for "before the first element" would read as the last element once put back into a slice)
+        index[axis] = slice(int(start), int(end), int(step))
     return x[tuple(index)]
 
 

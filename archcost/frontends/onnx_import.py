@@ -51,6 +51,7 @@ onnx = need("onnx", "onnx")   # the optional extra: this module is imported only
 # A node the exporter (archcost export) adds only to make a layer valid ONNX, e.g. the flatten an
 # archcost ``fc`` does itself: its doc_string says so, and the import takes it as an alias.
 INTERNAL = "archcost: internal to the next layer"
+WEIGHT = "archcost: a weight"   # the doc_string of a weight given as a graph input (export --weights none)
 MIN_OPSET = 11   # Clip's bounds and Pad's pads became inputs in 11; opsets 11 to 21 are tested
 SQRT2 = math.sqrt(2.0)
 
@@ -137,6 +138,9 @@ class _Importer(Layers):
         self.consumers: dict[str, list] = {}
         self.inferred = None            # onnx.shape_inference's shapes, for unknown ops only
         self.outputs = {o.name for o in self.graph.output}
+        # where the batch axis is in each activation's ONNX shape (default 0; None: merged into another
+        # axis, as torch's attention folds batch x heads): archcost's shape is the ONNX shape without it
+        self.batch_at: dict[str, int | None] = {}
 
     # ------------------------------------------------------------ the walk
     def run(self) -> dict:
@@ -158,6 +162,9 @@ class _Importer(Layers):
                     consumers[t] = [node]
         shape = self.network_input()
         self.check_known_ops(nodes, types)
+        for node in nodes:   # a weight shared through Identity (equal-valued initializers) is still a weight
+            if node.op_type in CARRY_PARAM and node.input and node.input[0] in self.params:
+                self.params.add(node.output[0])
         for node in nodes:
             if node.op_type in FUSE:
                 FUSE[node.op_type](self, node)
@@ -172,8 +179,8 @@ class _Importer(Layers):
 
     def visit(self, node) -> None:
         if id(node) in self.fused:
-            op, attrs, source = self.fused[id(node)]
-            self.emit(node, op, attrs, [source])
+            op, attrs, source, *name = self.fused[id(node)]
+            self.emit(node, op, attrs, [source], name=name[0] if name else None)
             return
         op_type = node.op_type
         if op_type == "Constant" and node.attribute[0].name == "value":
@@ -190,6 +197,8 @@ class _Importer(Layers):
                                     "check the node's inputs") from None
             for t, v in zip(node.output, outs):
                 self.consts[t] = v
+            if op_type in CARRY_PARAM and node.input[0] in self.params:   # Expand(class_token, ...)
+                self.params.add(node.output[0])
             return
         handler = HANDLERS.get(op_type)
         if handler is None:
@@ -204,8 +213,13 @@ class _Importer(Layers):
 
     def folding_value(self, t):
         if t in self.acts:  # Shape of an activation: a stand-in of its shape, batch 1, no memory
-            return np.broadcast_to(np.zeros((), np.float32), (1,) + tuple(self.acts[t].shape))
+            return np.broadcast_to(np.zeros((), np.float32), self.full(t))
         return self.value(t)
+
+    def full(self, t) -> tuple:
+        """An activation's ONNX shape: archcost's with the batch axis (1) where it is."""
+        shape, k = tuple(self.act(t).shape), self.batch_at.get(t, 0)
+        return shape if k is None else shape[:k] + (1,) + shape[k:]
 
     # ------------------------------------------------------------ checks
     def check_opset(self) -> None:
@@ -230,7 +244,7 @@ class _Importer(Layers):
 
     def network_input(self) -> list:
         real = [v for v in self.graph.input if v.name not in self.consts]
-        data = [v for v in real if not self.weight_only(v.name)]
+        data = [v for v in real if v.doc_string != WEIGHT and not self.weight_only(v.name)]
         if len(data) != 1:
             names = ", ".join(v.name for v in data) or "none"
             raise ArchcostError(f"the graph has {len(data)} data inputs ({names}); archcost analyzes networks "
@@ -328,7 +342,29 @@ class _Importer(Layers):
 
     def emit(self, node, op: str, attrs: dict, inputs: list, out: str | None = None, name: str | None = None) -> str:
         """One archcost layer for ``node`` reading the activations ``inputs``."""
-        return self.add(node.op_type, name or self.node_name(node), op, attrs, inputs, out or node.output[0])
+        out = out or node.output[0]
+        self.batch_at[out] = self.batch_at.get(inputs[0], 0) if inputs else 0
+        return self.add(node.op_type, name or self.node_name(node), op, attrs, inputs, out)
+
+    def alias(self, out, source, batch_at=...) -> None:
+        super().alias(out, source)
+        self.batch_at[out] = self.batch_at.get(source, 0) if batch_at is ... else batch_at
+
+    def reshaped(self, node, src, target: tuple, batch_at) -> None:
+        """``src`` seen as the ONNX shape ``target`` with the batch axis at ``batch_at``: an alias when
+        archcost's shape stays, else a reshape layer (a flatten when it makes a vector)."""
+        x = self.act(src)
+        shape = target if batch_at is None else target[:batch_at] + target[batch_at + 1:]
+        if shape == tuple(x.shape):
+            self.alias(node.output[0], src, batch_at)
+        elif batch_at == 0 == self.batch_at.get(src, 0) and len(shape) == 1:
+            self.emit(node, "flatten", {}, [src])
+        else:
+            attrs = {"shape": list(shape)}
+            if len(x.shape) == 3 and len(shape) == 2 and shape[0] == x.shape[0]:
+                attrs["layout"] = "DL"    # C x H x W -> C x HW: dim x tokens (ViT's patches), permuted next
+            self.emit(node, "reshape", attrs, [src])
+            self.batch_at[node.output[0]] = batch_at
 
     def sole_consumer(self, t):
         uses = self.consumers.get(t, [])
@@ -498,7 +534,8 @@ def _gemm(imp, node, a):
 
 
 def _fc(imp, node, out: int, bias: str):
-    """Gemm's input is 2-D (N x features), or the C x H x W map whose flatten the export left to the fc."""
+    """Gemm's input is 2-D (N x features), or the C x H x W map whose flatten the export left to the fc; a
+    MatMul's or a Gemm's over rows without a batch axis (tokens x dim) is a ``linear`` over the last axis."""
     attrs = {"out": out}
     if bias:
         size = math.prod(imp.const_shape(bias)) if bias in imp.consts else 0
@@ -506,20 +543,20 @@ def _fc(imp, node, out: int, bias: str):
             raise ArchcostError(f"the bias has {size} values for {out} outputs", "give one bias per output")
     else:
         attrs["bias"] = False
-    imp.emit(node, "fc", attrs, [node.input[0]])
+    x = node.input[0]
+    rows = len(imp.act(x).shape) > 1 and (node.op_type == "MatMul" or imp.batch_at.get(x, 0) is None)
+    imp.emit(node, "linear" if rows else "fc", attrs, [x])
 
 
 def _matmul(imp, node, a):
     left, right = node.input[:2]
     if left in imp.acts and right in imp.consts and len(imp.const_shape(right)) == 2:
-        x = imp.act(left)
-        if len(x.shape) != 1:
-            raise ArchcostError(f"MatMul of a {'x'.join(map(str, x.shape))} activation by a weight matrix (a linear "
-                                "layer over each row): archcost's 'fc' maps vectors", "pass --allow-unknown to count "
-                                "it as 0")
         _fc(imp, node, int(imp.const_shape(right)[1]), "")
         return
-    raise ArchcostError("MatMul of two activations (or a constant first): archcost has no op for it yet",
+    if left in imp.acts and right in imp.acts:    # Q K^T, A V: a product of two activations
+        imp.emit(node, "matmul", {}, [left, right])
+        return
+    raise ArchcostError("MatMul with a constant first operand: archcost maps x W and products of two activations",
                         "pass --allow-unknown to count it as 0")
 
 
@@ -567,11 +604,18 @@ def _alias(imp, node, a):
 
 
 def _concat(imp, node, a):
-    xs = [imp.act(t) for t in node.input]
-    rank = len(xs[0].shape) + 1
-    if a["axis"] % rank != 1:
-        raise ArchcostError(f"Concat on axis {a['axis']} of a rank-{rank} tensor: archcost's concat joins channels "
-                            "(axis 1)", "pass --allow-unknown to count it as 0")
+    acts = [t for t in node.input if t in imp.acts]
+    if len(acts) == 1 and len(node.input) == 2 and node.input[0] in imp.params and \
+            imp.batch_at.get(acts[0], 0) == 0 and a["axis"] % (len(imp.full(acts[0]))) == 1:
+        token = imp.const_shape(node.input[0])    # a learned token (1 x 1 x D) put before the L x D tokens
+        if len(token) == 3 and token[:2] == (1, 1) and tuple(imp.act(acts[0]).shape[1:]) == tuple(token[2:]):
+            imp.emit(node, "class_token", {}, acts)
+            return
+    k = imp.batch_at.get(node.input[0], 0)
+    rank = len(imp.full(node.input[0]))
+    if any(imp.batch_at.get(t, 0) != k for t in node.input) or a["axis"] % rank != (0 if k is None else k + 1):
+        raise ArchcostError(f"Concat on axis {a['axis']} of a rank-{rank} tensor: archcost's concat joins the "
+                            "first axis after the batch (channels)", "pass --allow-unknown to count it as 0")
     imp.emit(node, "concat", {}, list(node.input))
 
 
@@ -624,8 +668,12 @@ def _add(imp, node, a):
     consts = [t for t in node.input if t in imp.consts]
     if len(acts) == 1 and len(consts) == 1 and _fold_bias(imp, node, acts[0], consts[0]):
         return
+    if len(acts) == 1 and len(consts) == 1 and consts[0] in imp.params and \
+            tuple(imp.const_shape(consts[0])) == imp.full(acts[0]) and len(imp.act(acts[0]).shape) == 2:
+        imp.emit(node, "pos_embedding", {}, acts)    # a learned table as large as the L x D tokens
+        return
     if consts:
-        raise ArchcostError("Add of an activation and a constant: archcost has no op for it yet",
+        raise ArchcostError("Add of an activation and a constant that is not a bias or a position embedding",
                             "pass --allow-unknown to count it as 0")
     imp.emit(node, "add", {}, list(node.input))
 
@@ -646,14 +694,95 @@ def _fold_bias(imp, node, x: str, c: str) -> bool:
 def _mul(imp, node, a):
     left, right = node.input[:2]
     if left in imp.consts or right in imp.consts:
-        raise ArchcostError("Mul of an activation and a constant: archcost has no op for it yet",
-                            "pass --allow-unknown to count it as 0")
+        _scale(imp, node)
+        return
     for x, gate in ((left, right), (right, left)):
         maker = imp.producer.get(gate)
         if imp.sole_consumer(gate) is node and maker is not None and \
                 imp.gate(x, gate, node.output[0], imp.node_name(node), maker.input[0]):
             return
     imp.emit(node, "mul", {}, list(imp.larger_first(left, right)))
+
+
+def _scale(imp, node):
+    """An activation times (or divided by) a constant: a learned factor per channel is a ``layer_scale``
+    (C x 1 x 1 on a map, D on the last axis); a constant scalar, attention's 1 / sqrt(d) on Q and K,
+    multiplies nothing archcost counts and is folded into the layer before it."""
+    x, c = (node.input[1], node.input[0]) if node.input[0] in imp.consts else node.input[:2]
+    if c in imp.consts and math.prod(imp.const_shape(c)) == 1 and not imp.is_param(c):
+        imp.alias(node.output[0], x)
+        return
+    shape, full = tuple(imp.const_shape(c)), imp.full(x)
+    if node.op_type == "Mul" and imp.is_param(c) and imp.batch_at.get(x, 0) == 0:
+        if len(full) == 4 and shape in ((full[1], 1, 1), (1, full[1], 1, 1)):
+            imp.emit(node, "layer_scale", {}, [x])
+            return
+        if shape[-1:] == full[-1:] and math.prod(shape) == full[-1]:
+            imp.emit(node, "layer_scale", {"axis": "last"}, [x])
+            return
+    raise ArchcostError(f"{node.op_type} of an activation by a constant of shape {list(shape)}: archcost maps a "
+                        "scalar and a learned factor per channel (layer_scale)", "pass --allow-unknown to count it as 0")
+
+
+def _divide(imp, node, a):
+    if node.input[1] not in imp.consts:
+        raise ArchcostError("Div of two activations: archcost has no op for it", "pass --allow-unknown to count it as 0")
+    _scale(imp, node)
+
+
+def _layernorm(imp, node, a):
+    x = imp.act(node.input[0])
+    if a.get("axis", -1) % len(imp.full(node.input[0])) != len(imp.full(node.input[0])) - 1:
+        raise ArchcostError(f"LayerNormalization from axis {a['axis']}: archcost's layernorm normalises the last axis",
+                            "pass --allow-unknown to count it as 0")
+    if len(node.input) > 1 and imp.weight(node, 1, "scale") != (x.shape[-1],):
+        raise ArchcostError(f"the scale has shape {imp.weight(node, 1, 'scale')} for {x.shape[-1]} features",
+                            "give one scale per feature")
+    imp.emit(node, "layernorm", _norm_attrs(imp, node, a), [node.input[0]])
+
+
+def _norm_attrs(imp, node, a) -> dict:
+    attrs = {}
+    eps = float(f"{float(np.float32(a.get('epsilon', 1e-5))):.6g}")
+    _put(attrs, "eps", eps, 1e-5)
+    if not any(imp.is_param(t) for t in node.input[1:3]):
+        attrs["affine"] = False
+    return attrs
+
+
+def _gather(imp, node, a):
+    src = node.input[0]
+    index = imp.static_value(node.input[1]) if node.input[1] not in imp.acts else None
+    k, full = imp.batch_at.get(src, 0), imp.full(src)
+    axis = a.get("axis", 0) % len(full)
+    if index is None or index.size != 1 or index.ndim != 0 or axis == k:
+        raise ArchcostError("Gather of an activation by anything but one constant index (x[:, 0]) of an axis "
+                            "other than the batch", "pass --allow-unknown to count it as 0")
+    at = axis if k is None or axis < k else axis - 1
+    imp.emit(node, "select", {"axis": at, "index": int(index) % full[axis]}, [src])
+    imp.batch_at[node.output[0]] = k if k is None or axis > k else k - 1
+
+
+def _pad(imp, node, a):
+    """Zero padding (mode constant) -> ``pad`` in torch's F.pad order: [before, after] of the last axis first."""
+    src = node.input[0]
+    full, k = imp.full(src), imp.batch_at.get(src, 0)
+    pads = a.get("pads") or (imp.value(node.input[1]).tolist() if len(node.input) > 1 else None)
+    fill = imp.scalar(node.input[2]) if len(node.input) > 2 and node.input[2] else 0.0
+    if a.get("mode", "constant") != "constant" or fill not in (0.0, None) or pads is None or \
+            (len(node.input) > 3 and node.input[3]):
+        raise ArchcostError("Pad other than zero padding of every axis", "pass --allow-unknown to count it as 0")
+    rank = len(full)
+    if len(pads) != 2 * rank:
+        raise ArchcostError(f"Pad with {len(pads)} pads for a rank-{rank} tensor {list(full)}",
+                            "give a begin and an end for every axis")
+    if k is not None and (pads[k] or pads[rank + k]):
+        raise ArchcostError("Pad of the batch axis", "pass --allow-unknown to count it as 0")
+    axes = [i for i in range(rank) if i != k]
+    torch_order = [int(v) for i in reversed(axes) for v in (pads[i], pads[rank + i])]
+    while torch_order[-2:] == [0, 0] and len(torch_order) > 2:
+        torch_order = torch_order[:-2]
+    imp.emit(node, "pad", {"pads": torch_order}, [src])
 
 
 def _flatten(imp, node, a):
@@ -669,8 +798,7 @@ def _flatten(imp, node, a):
 
 def _target(imp, node) -> tuple:
     """The output shape of a Reshape, Squeeze or Unsqueeze of an activation (batch axis first)."""
-    x = imp.act(node.input[0]) if node.input[0] in imp.acts else None
-    full = (1,) + tuple(x.shape)
+    full = imp.full(node.input[0])
     stand_in = np.broadcast_to(np.zeros((), np.int8), full)
     values = [stand_in] + [imp.value(t) if t else None for t in node.input[1:]]
     return tuple(FOLD[node.op_type](_attrs(node), values)[0].shape)
@@ -680,17 +808,32 @@ def _reshape(imp, node, a):
     src = node.input[0]
     if src in imp.views:
         return _reshape_view(imp, node)
-    x = imp.act(src)
-    full, target = (1,) + tuple(x.shape), _target(imp, node)
-    if node.doc_string == INTERNAL or target == full:
+    full, target, k = imp.full(src), _target(imp, node), imp.batch_at.get(src, 0)
+    if node.doc_string == INTERNAL:
         imp.alias(node.output[0], src)
-    elif target == (1, math.prod(x.shape)):
-        imp.emit(node, "flatten", {}, [src])
-    elif len(full) == 4 and len(target) == 5 and target[1] * target[2] == full[1] and target[3:] == full[2:]:
+    elif k == 0 and len(full) == 4 and len(target) == 5 and target[1] * target[2] == full[1] and \
+            target[3:] == full[2:] and _shuffles(imp, node):
         imp.views[node.output[0]] = View(src, "groups", target[1])   # C -> g x C/g: a channel shuffle begins
     else:
-        raise ArchcostError(f"Reshape of {'x'.join(map(str, full))} to {'x'.join(map(str, target))}: archcost "
-                            "has no reshape op for it yet", "pass --allow-unknown to count it as 0")
+        imp.reshaped(node, src, target, _batch_after_reshape(full, k, target))
+
+
+def _shuffles(imp, node) -> bool:
+    """A channel shuffle's grouping Reshape is read by a Transpose of the two group axes."""
+    after = imp.sole_consumer(node.output[0])
+    return after is not None and after.op_type == "Transpose" and list(_attrs(after).get("perm", [])) == [0, 2, 1, 3, 4]
+
+
+def _batch_after_reshape(full: tuple, k, target: tuple):
+    """Where the batch axis is after a reshape: kept with the axes before it (or after it) when they are
+    unchanged, else the first axis of size 1, else merged (None)."""
+    if k is not None:
+        if target[:k + 1] == full[:k + 1]:
+            return k
+        n = len(full) - k
+        if len(target) >= n and target[len(target) - n:] == full[k:]:
+            return len(target) - n
+    return target.index(1) if 1 in target else None
 
 
 def _reshape_view(imp, node):
@@ -715,21 +858,41 @@ def _transpose(imp, node, a):
     if view is not None and view.kind == "groups" and list(a.get("perm", [])) == [0, 2, 1, 3, 4]:
         imp.views[node.output[0]] = View(view.source, "grouped_t", view.groups)
         return
-    imp.act(node.input[0])
-    raise ArchcostError(f"Transpose (perm {a.get('perm')}): archcost has no transpose op for it yet",
-                        "pass --allow-unknown to count it as 0")
+    src = node.input[0]
+    k, rank = imp.batch_at.get(src, 0), len(imp.full(src))
+    perm = [int(p) % rank for p in a.get("perm") or reversed(range(rank))]
+    if k is None:
+        k_out, dims = None, perm
+    else:   # the batch axis (size 1) moves no data: archcost's permute is the order of the other axes
+        k_out = perm.index(k)
+        dims = [p - (p > k) for p in perm if p != k]
+    if dims == sorted(dims):
+        imp.alias(node.output[0], src, k_out)
+    else:
+        imp.emit(node, "permute", {"dims": dims}, [src])
+        imp.batch_at[node.output[0]] = k_out
 
 
 def _squeeze(imp, node, a):
-    x = imp.act(node.input[0])
-    target = _target(imp, node)
-    if node.doc_string == INTERNAL or target == (1,) + tuple(x.shape):
-        imp.alias(node.output[0], node.input[0])
-    elif target == (1, math.prod(x.shape)):
-        imp.emit(node, "flatten", {}, [node.input[0]])
-    else:
-        raise ArchcostError(f"{node.op_type} to {'x'.join(map(str, target))}: archcost has no reshape op for it yet",
-                            "pass --allow-unknown to count it as 0")
+    src = node.input[0]
+    full, target, k = imp.full(src), _target(imp, node), imp.batch_at.get(src, 0)
+    if node.doc_string == INTERNAL:
+        imp.alias(node.output[0], src)
+        return
+    axes = a.get("axes")
+    if axes is None and len(node.input) > 1 and node.input[1]:
+        axes = imp.value(node.input[1]).tolist()
+    if k is not None and node.op_type == "Unsqueeze":
+        rank = len(target)
+        inserted = sorted(v % rank for v in axes)
+        kept = [i for i in range(rank) if i not in inserted]
+        k = kept[k]
+    elif k is not None:
+        gone = [v % len(full) for v in axes] if axes is not None else [i for i, d in enumerate(full) if d == 1]
+        k = None if k in gone else k - sum(1 for v in gone if v < k)
+    if k is None and 1 in target:
+        k = target.index(1)
+    imp.reshaped(node, src, target, k)
 
 
 def _awaits(what):
@@ -792,7 +955,69 @@ def _gelu(imp, erf):
     imp.fused[id(final)] = ("gelu", {}, x)
 
 
-FUSE = {"Erf": _gelu}
+def _layernorm2d(imp, ln):
+    """Transpose to channels last -> LayerNormalization -> Transpose back (ConvNeXt's LayerNorm2d, as torch
+    exports it) -> one ``layernorm2d`` over the channels of each pixel, named as the norm."""
+    before = imp.producer.get(ln.input[0])
+    after = imp.sole_consumer(ln.output[0])
+    if before is None or after is None or before.op_type != "Transpose" or after.op_type != "Transpose" or \
+            imp.sole_consumer(before.output[0]) is not ln or _attrs(ln).get("axis", -1) not in (-1, 3):
+        return
+    if list(_attrs(before).get("perm", [])) != [0, 2, 3, 1] or list(_attrs(after).get("perm", [])) != [0, 3, 1, 2]:
+        return
+    imp.skip.update((id(before), id(ln)))
+    imp.fused[id(after)] = ("layernorm2d", _norm_attrs(imp, ln, _attrs(ln)), before.input[0], imp.node_name(ln))
+
+
+def _spelled_layernorm(imp, mean):
+    """The layer norm older exporters spell out (before LayerNormalization, opset 17): d = x - mean(x),
+    d / sqrt(mean(d ^ 2) + eps), then * gamma + beta -> one ``layernorm`` named as its last node."""
+    def only(t, op):
+        n = imp.sole_consumer(t)
+        return n if n is not None and n.op_type == op else None
+
+    def last_axis(n):
+        axes = _attrs(n).get("axes")
+        if axes is None and len(n.input) > 1:
+            axes = imp.static_value(n.input[1])
+            axes = None if axes is None else axes.reshape(-1).tolist()
+        return list(axes or []) == [-1] and _attrs(n).get("keepdims", 1) == 1
+
+    x = mean.input[0]
+    centred = only(mean.output[0], "Sub")
+    if not last_axis(mean) or centred is None or list(centred.input) != [x, mean.output[0]]:
+        return
+    uses = imp.consumers.get(centred.output[0], [])
+    square = next((n for n in uses if n.op_type == "Pow"), None)
+    divide = next((n for n in uses if n.op_type == "Div" and n.input[0] == centred.output[0]), None)
+    if len(uses) != 2 or square is None or divide is None:
+        return
+    two = imp.static_value(square.input[1])
+    variance = only(square.output[0], "ReduceMean")
+    plus = only(variance.output[0], "Add") if variance is not None and last_axis(variance) else None
+    root = only(plus.output[0], "Sqrt") if plus is not None else None
+    if two is None or float(two.reshape(-1)[0]) != 2.0 or root is None or list(divide.input) != [centred.output[0],
+                                                                                                  root.output[0]]:
+        return
+    eps = next((imp.static_value(t) for t in plus.input if t != variance.output[0]), None)
+    chain, attrs = [mean, centred, square, variance, plus, root, divide], {}
+    if eps is None or eps.size != 1:
+        return
+    _put(attrs, "eps", float(f"{float(eps.reshape(-1)[0]):.6g}"), 1e-5)
+    scale = only(divide.output[0], "Mul")
+    shift = only(scale.output[0], "Add") if scale is not None else None
+    if scale is not None and shift is not None and any(t in imp.params for t in scale.input) and \
+            any(t in imp.params for t in shift.input):
+        chain += [scale, shift]
+    else:
+        attrs["affine"] = False
+    imp.skip.update(id(n) for n in chain[:-1])
+    imp.fused[id(chain[-1])] = ("layernorm", attrs, x)
+
+
+FUSE = {"Erf": _gelu, "LayerNormalization": _layernorm2d, "ReduceMean": _spelled_layernorm}
+# constants a parameter passes through whole (torch's exporter expands ViT's class token to the batch)
+CARRY_PARAM = {"Expand", "Identity", "Cast", "Tile"}
 
 # ---------------------------------------------------------------- the table
 HANDLERS = {
@@ -810,6 +1035,9 @@ HANDLERS = {
     "Elu": _act("elu"),
     "Gelu": _act("gelu"),
     "Softmax": _act("softmax"),
+    "LayerNormalization": _or_unknown(_layernorm),
+    "Gather": _or_unknown(_gather),
+    "Div": _or_unknown(_divide),
     "Clip": _or_unknown(_clip),
     "PRelu": _prelu,
     "LRN": lambda imp, node, a: imp.emit(node, "lrn", {"size": a["size"], "alpha": a.get("alpha", 1e-4),
@@ -835,12 +1063,9 @@ HANDLERS = {
     "Cast": _alias,
     "Dropout": _dropout,
     # ONNX ops whose archcost op does not exist yet: an error naming it, or --allow-unknown
-    "LayerNormalization": _awaits("a layer norm (layernorm)"),
-    "Gather": _awaits("indexing an activation (Gather: a token or an embedding)"),
-    "Pad": _awaits("padding as a layer of its own (Pad)"),
+    "Pad": _or_unknown(_pad),
     "Resize": _awaits("resizing (Resize: upsampling)"),
     "Upsample": _awaits("resizing (Upsample)"),
-    "Div": _awaits("dividing an activation (Div)"),
     "Sub": _awaits("subtracting from an activation (Sub)"),
     "Expand": _awaits("broadcasting an activation (Expand)"),
     "Erf": _awaits("Erf outside the GELU pattern"),

@@ -101,9 +101,11 @@ class _Rows(Layers):
         super().__init__()
         self.gm = gm
         self.users = {n: len(n.users) for n in gm.graph.nodes}
+        self.done: set = set()
+        self.pieces: dict = {}        # modules returning a tuple whose [0] is the layer (attention)
         self.views: dict = {}         # reshaped activations only a known pattern may read (a channel shuffle)
         self.weighted: set[str] = set()   # modules with parameters already counted
-
+        self.params: dict = {}        # nodes that read a parameter (get_attr, its expand): node -> shape
     def act(self, key):
         if key in self.views:
             raise ArchcostError(f"'{key}' is a reshaped or transposed tensor, which archcost has no op for yet", "")
@@ -116,8 +118,13 @@ class _Rows(Layers):
         return str(node.target) if node.op == "call_module" else node.name
 
     def visit(self, node) -> None:
+        if node in self.done:
+            return     # taken by a pattern read at its first node (LayerNorm2d)
         if node.op == "placeholder":
             self.acts[node] = Act("input", _shape(node))
+            return
+        if node.op == "get_attr" and isinstance(_attr(self.gm, node.target), nn.Parameter):
+            self.params[node] = tuple(_attr(self.gm, node.target).shape)   # ViT's class token, a layer scale
             return
         if node.op in ("output", "get_attr") or "tensor_meta" not in node.meta:
             return    # sizes arithmetic (x.size(0) // 2) is not a layer; a parameter read directly is met
@@ -148,6 +155,13 @@ class _Rows(Layers):
         what = (type(self.gm.get_submodule(node.target)).__name__ if node.op == "call_module"
                 else getattr(node.target, "__name__", str(node.target)))
         return self.add(what, self.layer_name(node), op, attrs, sources, node)
+
+
+def _attr(gm, target):
+    obj = gm
+    for part in target.split("."):
+        obj = getattr(obj, part, None)
+    return obj
 
 
 def _arg(node, i, key, default=None):
@@ -185,10 +199,36 @@ def _conv(rows, node, m):
 
 
 def _linear(rows, node, m):
-    if len(rows.act(node.args[0]).shape) != 1:
-        raise ArchcostError(f"Linear over a {'x'.join(map(str, rows.act(node.args[0]).shape))} input (each row "
-                            "transformed): archcost's 'fc' maps vectors", "flatten the input first")
-    rows.emit(node, "fc", {"out": m.out_features} if m.bias is not None else {"out": m.out_features, "bias": False})
+    """nn.Linear: archcost's fc on a vector, its linear over the last axis of tokens or channels-last maps."""
+    op = "fc" if len(rows.act(node.args[0]).shape) == 1 else "linear"
+    rows.emit(node, op, {"out": m.out_features} if m.bias is not None else {"out": m.out_features, "bias": False})
+
+
+def _layernorm(rows, node, m):
+    shape, eps = (m.normalized_shape, m.eps) if m is not None else (_arg(node, 1, "normalized_shape"),
+                                                                    _arg(node, 4, "eps", 1e-5))
+    x = rows.act(node.args[0])
+    if len(shape) != 1 or shape[0] != x.shape[-1]:
+        raise ArchcostError(f"a layer norm over {list(shape)} of a {'x'.join(map(str, x.shape))} input: archcost's "
+                            "layernorm normalises the last axis", "")
+    affine = m.elementwise_affine if m is not None else _arg(node, 2, "weight") is not None
+    if m is not None and affine and m.bias is None:
+        raise ArchcostError("a layer norm without its bias (bias=False)", "archcost's layernorm learns both")
+    attrs = {}
+    _put(attrs, "eps", float(eps), 1e-5)
+    _put(attrs, "affine", bool(affine), True)
+    rows.emit(node, "layernorm", attrs)
+
+
+def _attention(rows, node, m):
+    """nn.MultiheadAttention on (N, L, D) tokens (batch_first), self-attention: archcost's attention."""
+    x = node.args[0]
+    if not m.batch_first or not m._qkv_same_embed_dim or any(a is not x for a in node.args[1:3]):
+        raise ArchcostError("nn.MultiheadAttention other than self-attention with batch_first=True and equal "
+                            "query, key and value widths", "archcost's attention maps ViT's self-attention")
+    rows.emit(node, "attention", {"heads": m.num_heads} if m.in_proj_bias is not None else
+              {"heads": m.num_heads, "bias": False})
+    rows.pieces[node] = node    # its output is (attention, weights): [0] is the layer
 
 
 def _batchnorm(rows, node, m):
@@ -257,14 +297,18 @@ def _flatten_like(rows, node, m=None):
     elif len(x.shape) == 3 and len(out) == 4 and out[0] * out[1] == x.shape[0] and out[2:] == x.shape[1:]:
         rows.views[node] = (node.args[0], "groups", out[0])    # C -> g x C/g: a channel shuffle begins
     else:
-        raise ArchcostError(f"a reshape of {'x'.join(map(str, x.shape))} to {'x'.join(map(str, out))}: archcost has "
-                            "no reshape op for it yet", "")
+        attrs = {"shape": list(out)}
+        if len(x.shape) == 3 and len(out) == 2 and out[0] == x.shape[0]:
+            attrs["layout"] = "DL"    # C x H x W -> C x HW: dim x tokens (ViT's patches), permuted next
+        rows.emit(node, "reshape", attrs)
 
 
 MODULES = {
     nn.Conv2d: _conv,
     nn.ConvTranspose2d: _conv,
     nn.Linear: _linear,
+    nn.LayerNorm: _layernorm,
+    nn.MultiheadAttention: _attention,
     nn.BatchNorm2d: _batchnorm,
     nn.BatchNorm1d: _batchnorm,
     nn.ReLU: _act("relu"),
@@ -297,6 +341,10 @@ def _binary(op):
     def handle(rows, node, m):
         a, b = node.args[:2]
         tensors = [v for v in (a, b) if isinstance(v, torch.fx.Node) and v in rows.acts]
+        learned = [v for v in (a, b) if v in rows.params]
+        if len(tensors) == 1 and len(learned) == 1:
+            _with_parameter(rows, node, op, tensors[0], rows.params[learned[0]])
+            return
         if len(tensors) != 2:
             raise ArchcostError(f"{node.target} of a tensor and a constant: archcost has no op for it yet", "")
         if op == "mul":
@@ -309,8 +357,26 @@ def _binary(op):
     return handle
 
 
+def _with_parameter(rows, node, op, x, shape):
+    """x + a learned table as large as the tokens (position embedding), x * a learned factor per channel."""
+    full = (1,) + rows.act(x).shape
+    if op == "add" and shape == full and len(full) == 3:
+        rows.emit(node, "pos_embedding", {}, [x])
+    elif op == "mul" and len(full) == 4 and shape in ((full[1], 1, 1), (1, full[1], 1, 1)):
+        rows.emit(node, "layer_scale", {}, [x])
+    elif op == "mul" and shape[-1:] == full[-1:] and math.prod(shape) == full[-1]:
+        rows.emit(node, "layer_scale", {"axis": "last"}, [x])
+    else:
+        raise ArchcostError(f"{op} of a tensor and a parameter of shape {list(shape)}: archcost maps a position "
+                            "embedding (add) and a layer scale (mul)", "")
+
+
 def _cat(rows, node, m):
     tensors, dim = node.args[0], _arg(node, 1, "dim", 0)
+    learned = [t for t in tensors if t in rows.params]
+    if len(tensors) == 2 and learned == [tensors[0]] and dim % 3 == 1 and rows.params[tensors[0]][:2] == (1, 1):
+        rows.emit(node, "class_token", {}, [tensors[1]])     # a learned token before the tokens: ViT
+        return
     rank = len(rows.act(tensors[0]).shape) + 1
     if dim % rank != 1:
         raise ArchcostError(f"torch.cat on dim {dim}: archcost's concat joins channels (dim 1)", "")
@@ -330,6 +396,12 @@ def _chunks(rows, node, m):
 
 def _getitem(rows, node, m):
     src, index = node.args
+    if src in rows.pieces and index == 0:
+        rows.alias(node, rows.pieces[src])
+        return
+    if src in rows.acts and isinstance(index, tuple):
+        _index(rows, node, index)
+        return
     view = rows.views.get(src)
     if view is None or view[1] != "pieces":
         raise ArchcostError("indexing a tensor: archcost has no op for it yet", "")
@@ -341,12 +413,74 @@ def _getitem(rows, node, m):
     rows.add("getitem", node.name, "slice", attrs, [source], node)
 
 
+def _index(rows, node, index):
+    """x[:, 0]: one index of an axis (ViT's classifier token) -> select."""
+    whole = slice(None)
+    if len(index) < 2 or index[0] != whole or any(i != whole for i in index[1:-1]) or not isinstance(index[-1], int):
+        raise ArchcostError(f"indexing a tensor by {index}: archcost maps x[:, i] (one index of an axis)", "")
+    axis = len(index) - 2
+    rows.emit(node, "select", {"axis": axis, "index": index[-1] % rows.act(node.args[0]).shape[axis]})
+
+
 def _transpose(rows, node, m):
     view = rows.views.get(node.args[0])
-    dims = sorted(d % 5 for d in node.args[1:3])
-    if view is None or view[1] != "groups" or dims != [1, 2]:
-        raise ArchcostError("a transpose: archcost has no op for it yet", "")
-    rows.views[node] = (view[0], "grouped_t", view[2])
+    if view is not None and view[1] == "groups" and sorted(d % 5 for d in node.args[1:3]) == [1, 2]:
+        rows.views[node] = (view[0], "grouped_t", view[2])
+        return
+    rank = len(rows.act(node.args[0]).shape) + 1
+    i, j = (d % rank for d in node.args[1:3])
+    if 0 in (i, j):
+        raise ArchcostError("a transpose of the batch axis", "archcost's shapes have the batch first")
+    rows.emit(node, "transpose", {"dims": [i - 1, j - 1]})
+
+
+def _dims(node):
+    dims = node.args[1:] if len(node.args) > 2 or not isinstance(node.args[1], (list, tuple)) else node.args[1]
+    return list(node.kwargs.get("dims") or dims)
+
+
+def _sole_user(node, functions=(), methods=()):
+    users = list(node.users)
+    if len(users) != 1:
+        return None
+    u = users[0]
+    ok = (u.op == "call_function" and u.target in functions) or (u.op == "call_method" and u.target in methods)
+    return u if ok else None
+
+
+def _layernorm2d(rows, node) -> bool:
+    """permute(0, 2, 3, 1) -> F.layer_norm -> permute(0, 3, 1, 2) (torchvision's LayerNorm2d, traced through):
+    one ``layernorm2d`` named as the module that holds the three, as the zoo's ConvNeXt spec has it."""
+    norm = _sole_user(node, functions=(F.layer_norm,))
+    back = _sole_user(norm, methods=("permute",), functions=(torch.permute,)) if norm is not None else None
+    if back is None or _dims(node) != [0, 2, 3, 1] or _dims(back) != [0, 3, 1, 2]:
+        return False
+    stack = node.meta.get("nn_module_stack") or {}
+    name = next(reversed(stack)) if stack else norm.name
+    attrs = {}
+    _put(attrs, "eps", float(_arg(norm, 4, "eps", 1e-5)), 1e-5)
+    _put(attrs, "affine", _arg(norm, 2, "weight") is not None, True)
+    rows.add("LayerNorm2d", name, "layernorm2d", attrs, [node.args[0]], back)
+    rows.done.update((node, norm, back))
+    return True
+
+
+def _permute(rows, node, m):
+    if len(rows.act(node.args[0]).shape) == 3 and _layernorm2d(rows, node):
+        return
+    dims = _dims(node)
+    rank = len(rows.act(node.args[0]).shape) + 1
+    dims = [d % rank for d in dims]
+    if dims[0] != 0:
+        raise ArchcostError(f"a permute {dims} that moves the batch axis", "archcost's shapes have the batch first")
+    rows.emit(node, "permute", {"dims": [d - 1 for d in dims[1:]]})
+
+
+def _expand(rows, node, m):
+    """class_token.expand(n, -1, -1): the parameter itself for one image."""
+    if node.args[0] not in rows.params:
+        raise ArchcostError("expanding a tensor computed from the input", "")
+    rows.params[node] = rows.params[node.args[0]]
 
 
 def _view_alias(rows, node, m):
@@ -393,7 +527,8 @@ FUNCTIONS = {
     F.max_pool2d: _functional_pool("maxpool"), F.avg_pool2d: _functional_pool("avgpool"),
     F.dropout: lambda rows, node, m: rows.emit(node, "dropout", {}),
     torch.chunk: _chunks, torch.split: _chunks, operator.getitem: _getitem,
-    torch.transpose: _transpose,
+    torch.transpose: _transpose, torch.permute: _permute,
+    F.layer_norm: lambda rows, node, m: _layernorm(rows, node, None),
     torch.mean: _mean,
 }
 
@@ -402,9 +537,41 @@ METHODS = {
     "relu": _act("relu"), "sigmoid": _act("sigmoid"), "tanh": _act("tanh"), "softmax": _act("softmax"),
     "add": _binary("add"), "mul": _binary("mul"), "add_": _binary("add"),
     "mean": _mean, "chunk": _chunks, "split": _chunks, "transpose": _transpose,
-    "contiguous": _view_alias,
+    "contiguous": _view_alias, "permute": _permute, "expand": _expand,
 }
 
 # functions of libraries archcost does not import, known by name (torchvision.ops.stochastic_depth,
 # which torch.fx keeps as one call): identities at inference
-BY_NAME = {"stochastic_depth": _alias}
+def _sdpa(rows, node, m):
+    """F.scaled_dot_product_attention(q, k, v): its two matmuls of activations, Q K^T (scaled) and A V, with
+    the softmax between them, as three layers (the projections are the module's own Linear layers)."""
+    q, k, v = node.args[:3]
+    if _arg(node, 3, "attn_mask") is not None:
+        raise ArchcostError("scaled_dot_product_attention with a mask", "archcost maps unmasked attention")
+    base = node.name
+    rows.add("scaled_dot_product_attention", f"{base}.scores", "matmul", {"transpose_b": True}, [q, k],
+             (node, "scores"))
+    rows.add("scaled_dot_product_attention", f"{base}.softmax", "softmax", {}, [(node, "scores")], (node, "weights"))
+    rows.add("scaled_dot_product_attention", base, "matmul", {}, [(node, "weights"), v], node)
+
+
+def _window_attention(rows, node, m):
+    """torchvision's shifted_window_attention (Swin v1): heads, window and shift from its arguments; its
+    weights and relative position bias table are parameters its archcost op counts."""
+    if _arg(node, 11, "logit_scale") is not None:
+        raise ArchcostError("Swin v2's cosine attention (its position bias MLP runs on a buffer)",
+                            "analyze the zoo's swin_v2 specs, or export the model to ONNX")
+    window, shift = _arg(node, 4, "window_size"), _arg(node, 6, "shift_size")
+    attrs = {"heads": _arg(node, 5, "num_heads"), "window": _compact(window)}
+    _put(attrs, "shift", max(shift), 0)
+    _put(attrs, "bias", _arg(node, 9, "qkv_bias") is not None, True)
+    rows.emit(node, "window_attention", attrs)
+
+
+FUNCTIONS[F.scaled_dot_product_attention] = _sdpa
+
+BY_NAME = {"stochastic_depth": _alias,
+           # torchvision's Swin, wrapped by torch.fx.wrap: calls fx keeps whole
+           "shifted_window_attention": _window_attention,
+           "_get_relative_position_bias": lambda rows, node, m: None,   # a read of the table the attention counts
+           "_patch_merging_pad": lambda rows, node, m: rows.emit(node, "patch_merge", {})}

@@ -15,6 +15,15 @@ per input element (fvcore's and torch's ``FlopCounterMode`` rule for a transpose
 131136
 >>> ct.flops(a, [(128, 16, 16)], out, bias_flops=False)   # 128 x 16 x 16 x 64 x 4 x 4
 33554432
+
+Tools count it differently (measured on this layer with torch 2.13.0): fvcore 0.1.5 and
+torch's FlopCounterMode / 2 count those 33,554,432 (``macs``); ptflops 0.7.5 adds the bias,
+one per output element (33,619,968); thop 0.1.1 and torchinfo 1.8.0 count it as a conv of
+the output, output elements x C_in/groups x K_h x K_w (``output_macs``: 134,217,728; torchinfo
+with the bias, 134,283,264).
+
+>>> sorted(ct.counts(a, [(128, 16, 16)], out).items())
+[('bias', 65536), ('macs', 33554432), ('output_macs', 134217728)]
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from __future__ import annotations
 from ..arith import elements, floor_div, value
 from ..errors import ArchcostError
 from .base import Attr, Op, need_rank, register, show_pair
-from .conv import Conv, need_groups
+from .conv import Conv, conv_weights_per_output, need_groups
 
 
 @register
@@ -74,6 +83,17 @@ class ConvTranspose(Op):
     def flops(self, a, ins, out, bias_flops=True):
         products = elements(ins[0], "input elements") * self.per_input(a)
         return products + elements(out) if a["bias"] and bias_flops else products
+
+    def counts(self, a, ins, out):
+        """macs: the products each input element scatters (the rule without the bias); bias: one add per
+        output; output_macs: the count of a conv of the output (thop's and torchinfo's rule)."""
+        return {"macs": self.flops(a, ins, out, bias_flops=False), "bias": elements(out) if a["bias"] else 0,
+                "output_macs": elements(out) * conv_weights_per_output(a, ins[0][0])}
+
+    # derivatives.yaml, convolution (transposed=True goes through the same entry): the input is saved for the
+    # weights' gradient, and the backward repeats the forward's products for each gradient, as a conv's
+    saves = Conv.saves
+    backward_flops = Conv.backward_flops
 
     def cells(self, a):
         return {"filters": a["out"], "kernel": show_pair(a["kernel"]),

@@ -36,5 +36,14 @@ class Unknown(Op):
         warn(f"ONNX op '{a['type']}' is not understood: counted as 0 parameters and 0 FLOPs")
         return tuple(ins[0] if a["shape"] is None else a["shape"])
 
+    def counts(self, a, ins, out):
+        return {}    # nothing known: every convention counts it as 0
+
+    def saves(self, a, ins, out):
+        return ()    # counted as 0 in training too (its warning says so)
+
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        return 0
+
     def cells(self, a):
         return {"filters": a["type"]}
