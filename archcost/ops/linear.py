@@ -23,6 +23,7 @@ from __future__ import annotations
 from ..arith import elements, step, value
 from ..errors import ArchcostError
 from .base import Attr, Op, Saved, bias_rule, register, weight_backward
+from .dense import FC
 from .merge import _show
 
 
@@ -63,11 +64,9 @@ class Linear(Op):
                            + (", the + 1 being the bias add." if bias_flops else ", without the bias add.")),) \
             + (() if a["bias"] else (bias_rule(bias_flops),))
 
-    def notes(self, a):
-        return () if a["bias"] else ("no bias",)
-
-    def cells(self, a):
-        return {"filters": a["out"]}
+    # a linear layer is fc over the last axis: the same notes and table cells
+    notes = FC.notes
+    cells = FC.cells
 
     # ---- training (README "Will it fit?")
     def saves(self, a, ins, out):
