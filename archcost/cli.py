@@ -541,12 +541,13 @@ def graph_from_options(network, input_, settings, max_nodes):
               help="zeros: zero-filled initializers; none: weights as graph inputs (a small file).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
 def export(network, input_, settings, max_nodes, output, weights, force):
-    """NETWORK as an ONNX graph (opset 17; pip install 'archcost[onnx]'), e.g. to open in Netron."""
+    """NETWORK as an ONNX graph (opset 17; 19 for DeformConv; pip install 'archcost[onnx]'), e.g. for Netron."""
     from .frontends.onnx_export import export_model, write_onnx
 
     model = export_model(graph_from_options(network, input_, settings, max_nodes), weights)
     write_output(write_onnx(model), output, force)
-    click.echo(f"wrote {output}: {len(model.graph.node)} ONNX nodes, opset 17, weights {weights}", err=True)
+    click.echo(f"wrote {output}: {len(model.graph.node)} ONNX nodes, opset {model.opset_import[0].version}, "
+               f"weights {weights}", err=True)
 
 
 @cli.command("spec")

@@ -20,6 +20,11 @@ from ..ops import get_op
 GATED = {"sigmoid": "silu", "hardsigmoid": "hardswish"}   # x * gate(x): one layer
 
 
+def _hashable(v):
+    """An attribute as a key: lists (a conv's connection table: lists of lists) as tuples."""
+    return tuple(_hashable(x) for x in v) if isinstance(v, list) else v
+
+
 class Act(NamedTuple):
     """An activation: the layer that makes it and its archcost shape (no batch axis)."""
 
@@ -50,7 +55,7 @@ class Layers:
         """One layer reading the activations ``inputs``, its shape from the op's rule; ``what`` names
         the source's construct in errors."""
         ins = [self.act(t) for t in inputs]
-        key = (op, tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in attrs.items()),
+        key = (op, tuple((k, _hashable(v)) for k, v in attrs.items()),
                tuple(x.shape for x in ins))
         shape = self.shapes.get(key)
         if shape is None:   # rules are pure: the copies of a repeated block are computed once

@@ -27,6 +27,7 @@ from .onnx_import import INTERNAL, SQRT2, WEIGHT
 onnx = need("onnx", "onnx")   # the optional extra: this module is imported only for an ONNX file
 
 OPSET = 17
+IR_VERSION = {17: 8, 19: 9}   # the IR version of each opset the exporter writes
 
 
 class _Writer:
@@ -34,6 +35,7 @@ class _Writer:
         self.onnx, self.h = onnx, onnx.helper
         self.weights = weights
         self.nodes, self.inits, self.inputs = [], [], []
+        self.opset = OPSET   # raised by a layer whose ONNX op is newer (DeformConv: 19)
 
     def node(self, op_type, inputs, output, name, doc=None, **attrs):
         n = self.h.make_node(op_type, list(inputs), [output], name=name, **attrs)
@@ -87,8 +89,8 @@ def export_model(g, weights: str = "zeros"):
                if n not in consumed and d["op"] != "input"]
     graph = w.h.make_graph(w.nodes, g.graph["name"], [data_input, *w.inputs], outputs, w.inits,
                            doc_string=g.graph.get("title", ""))
-    model = w.h.make_model(graph, producer_name="archcost", opset_imports=[w.h.make_opsetid("", OPSET)])
-    model.ir_version = 8   # opset 17's IR version: readable by older onnx and onnxruntime releases
+    model = w.h.make_model(graph, producer_name="archcost", opset_imports=[w.h.make_opsetid("", w.opset)])
+    model.ir_version = IR_VERSION[w.opset]   # opset 17's is 8: readable by older onnx and onnxruntime releases
     return model
 
 
@@ -97,10 +99,6 @@ def write_onnx(model) -> bytes:
 
 
 _UNEXPORTABLE = {
-    "subsample": "LeNet-5's trainable subsampling (a shared coefficient per map) has no ONNX op",
-    "rbf": "LeNet-5's Euclidean RBF output units have no ONNX op",
-    "deform_conv": "archcost's deformable conv holds its offset conv inside; its ONNX form (DeformConv) is not "
-                   "written yet",
     "unknown": "an op archcost did not understand on import cannot be written back",
 }
 
@@ -114,16 +112,14 @@ def _pads(a, shape, dilation=(1, 1)):
     return [ph, pw, ph, pw]
 
 
-def _conv(w, name, a, ins, shapes, out):
-    if a["table"] is not None:
-        raise ArchcostError("a conv with a connection table (LeNet-5's C3) has no ONNX equivalent",
-                            "ONNX convs connect every map of a group")
+def _conv(w, name, a, ins, shapes, out, op_type="Conv", **more):
+    """A Conv (or an op with a conv's weights, window and more inputs after them: DeformConv's offsets)."""
     c_in = shapes[0][0]
-    inputs = [ins[0], w.weight(f"{name}.weight", [a["out"], c_in // a["groups"], *a["kernel"]])]
+    inputs = [ins[0], w.weight(f"{name}.weight", [a["out"], c_in // a["groups"], *a["kernel"]]), *ins[1:]]
     if a["bias"]:
         inputs.append(w.weight(f"{name}.bias", [a["out"]]))
-    w.node("Conv", inputs, name, name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
-           pads=_pads(a, shapes[0], a["dilation"]), dilations=list(a["dilation"]), group=a["groups"])
+    w.node(op_type, inputs, name, name, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),
+           pads=_pads(a, shapes[0], a["dilation"]), dilations=list(a["dilation"]), group=a["groups"], **more)
 
 
 def _conv_transpose(w, name, a, ins, shapes, out):
@@ -400,3 +396,7 @@ _UNEXPORTABLE.update({op: "its ONNX form is not written yet: " + why for op, why
     "departition": "MaxViT's departition as Reshape and Transpose nodes",
     "roll": "a cyclic shift as Slice and Concat nodes",
 }.items()})
+
+# LeNet-5's ops, ResNet option A's shortcut, the deformable conv (archcost/frontends/onnx_classic.py)
+from .onnx_classic import exporters as _classic  # noqa: E402  (it registers the import side too)
+EXPORT.update(_classic(EXPORT))

@@ -179,6 +179,9 @@ class _Importer(Layers):
 
     def visit(self, node) -> None:
         if id(node) in self.fused:
+            if callable(self.fused[id(node)]):   # a pattern whose attributes need the shapes the walk knows
+                self.fused[id(node)](self, node)
+                return
             op, attrs, source, *name = self.fused[id(node)]
             self.emit(node, op, attrs, [source], name=name[0] if name else None)
             return
@@ -440,7 +443,12 @@ def _window(a, key, default):
 
 
 def _conv(imp, node, a):
-    x = imp.act(node.input[0])
+    imp.emit(node, "conv", _conv_attrs(imp, node, a, node.input[0]), [node.input[0]])
+
+
+def _conv_attrs(imp, node, a, data) -> dict:
+    """A Conv node's archcost attributes, its data input being the activation ``data``."""
+    x = imp.act(data)
     _need_2d(node, x)
     wshape = imp.weight(node, 1, "weight")
     kernel = list(a.get("kernel_shape") or wshape[2:])
@@ -451,7 +459,7 @@ def _conv(imp, node, a):
     _put(attrs, "dilation", _compact(dil), 1)
     _put(attrs, "groups", int(a.get("group", 1)), 1)
     _put(attrs, "bias", len(node.input) > 2 and bool(node.input[2]), True)
-    imp.emit(node, "conv", attrs, [node.input[0]])
+    return attrs
 
 
 def _conv_transpose(imp, node, a):
@@ -481,20 +489,22 @@ def _put(attrs, key, v, default):
 
 
 def _pool(op):
-    def handle(imp, node, a):
-        x = imp.act(node.input[0])
-        _need_2d(node, x)
-        if any(d != 1 for d in a.get("dilations", [])):
-            raise ArchcostError("a dilated pooling window", "archcost's pools are not dilated")
-        if len(node.output) > 1 and node.output[1] in imp.consumers:
-            raise ArchcostError("the max pool's indices output is used", "archcost counts the pooled values only")
-        kernel, strides = list(a["kernel_shape"]), _window(a, "strides", 1)
-        attrs = {"kernel": _compact(kernel)}
-        _put(attrs, "stride", _compact(strides), attrs["kernel"])
-        _put(attrs, "pad", _spatial_pads(imp, node, a, x, kernel, strides, [1, 1]), 0)
-        _put(attrs, "ceil_mode", bool(a.get("ceil_mode", 0)), False)
-        imp.emit(node, op, attrs, [node.input[0]])
-    return handle
+    return lambda imp, node, a: imp.emit(node, op, _pool_attrs(imp, node, a), [node.input[0]])
+
+
+def _pool_attrs(imp, node, a) -> dict:
+    x = imp.act(node.input[0])
+    _need_2d(node, x)
+    if any(d != 1 for d in a.get("dilations", [])):
+        raise ArchcostError("a dilated pooling window", "archcost's pools are not dilated")
+    if len(node.output) > 1 and node.output[1] in imp.consumers:
+        raise ArchcostError("the max pool's indices output is used", "archcost counts the pooled values only")
+    kernel, strides = list(a["kernel_shape"]), _window(a, "strides", 1)
+    attrs = {"kernel": _compact(kernel)}
+    _put(attrs, "stride", _compact(strides), attrs["kernel"])
+    _put(attrs, "pad", _spatial_pads(imp, node, a, x, kernel, strides, [1, 1]), 0)
+    _put(attrs, "ceil_mode", bool(a.get("ceil_mode", 0)), False)
+    return attrs
 
 
 def _global_pool(op):
@@ -1074,3 +1084,6 @@ HANDLERS = {
 
 # inputs after the first of these ops are weights, never the network's data (export --weights none)
 WEIGHT_SLOTS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "PRelu"}
+
+# patterns of the classic CNN ops (subsample, a conv's connection table, rbf, zeropad_shortcut, deform_conv)
+from . import onnx_classic  # noqa: E402,F401  (registers into FUSE and HANDLERS)
