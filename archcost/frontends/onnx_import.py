@@ -180,6 +180,7 @@ class _Importer(Layers):
     def visit(self, node) -> None:
         if id(node) in self.fused:
             op, attrs, source, *name = self.fused[id(node)]
+            attrs = attrs() if callable(attrs) else attrs   # read at walk time, when the shapes are known
             self.emit(node, op, attrs, [source], name=name[0] if name else None)
             return
         op_type = node.op_type
@@ -1074,3 +1075,5 @@ HANDLERS = {
 
 # inputs after the first of these ops are weights, never the network's data (export --weights none)
 WEIGHT_SLOTS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "PRelu"}
+
+from . import onnx_windows  # noqa: E402,F401  Swin's window attention, patch merging and roll: into FUSE
