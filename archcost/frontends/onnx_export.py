@@ -400,3 +400,5 @@ _UNEXPORTABLE.update({op: "its ONNX form is not written yet: " + why for op, why
     "departition": "MaxViT's departition as Reshape and Transpose nodes",
     "roll": "a cyclic shift as Slice and Concat nodes",
 }.items()})
+
+from . import onnx_swin_export  # noqa: E402,F401  Swin's window attention, patch merging and roll: into EXPORT
