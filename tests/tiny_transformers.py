@@ -1,6 +1,8 @@
 """Small transformer modules written after torchvision 0.28's (vision_transformer.py, convnext.py), for the
 front-end tests: the same module structure and calls, a few channels wide."""
 
+import math
+
 import torch
 
 from archcost.ops import get_op
@@ -81,3 +83,177 @@ class TinyConvNeXt(nn.Module):
 
     def forward(self, x):
         return self.head(self.pool(self.stage2(self.down(self.stage1(self.stem(x))))))
+
+
+# ---------------------------------------------------------------- Swin (torchvision 0.28 swin_transformer.py)
+F = torch.nn.functional
+
+
+def _patch_merging_pad(x):
+    H, W, _ = x.shape[-3:]
+    x = F.pad(x, (0, 0, 0, W % 2, 0, H % 2))
+    return torch.cat([x[..., 0::2, 0::2, :], x[..., 1::2, 0::2, :], x[..., 0::2, 1::2, :], x[..., 1::2, 1::2, :]], -1)
+
+
+class PatchMerging(nn.Module):
+    def __init__(self, dim, v2=False):
+        super().__init__()
+        self.v2 = v2
+        self.reduction = nn.Linear(4 * dim, 2 * dim, bias=False)
+        self.norm = nn.LayerNorm(2 * dim if v2 else 4 * dim)
+
+    def forward(self, x):
+        x = _patch_merging_pad(x)
+        return self.norm(self.reduction(x)) if self.v2 else self.reduction(self.norm(x))
+
+
+def shifted_window_attention(input, qkv_weight, proj_weight, relative_position_bias, window_size, num_heads,
+                             shift_size, qkv_bias=None, proj_bias=None, logit_scale=None):
+    """torchvision's, line for line (eval: no dropout)."""
+    B, H, W, C = input.shape
+    pad_r = (window_size[1] - W % window_size[1]) % window_size[1]
+    pad_b = (window_size[0] - H % window_size[0]) % window_size[0]
+    x = F.pad(input, (0, 0, 0, pad_r, 0, pad_b))
+    _, pad_H, pad_W, _ = x.shape
+    shift_size = shift_size.copy()
+    if window_size[0] >= pad_H:
+        shift_size[0] = 0
+    if window_size[1] >= pad_W:
+        shift_size[1] = 0
+    if sum(shift_size) > 0:
+        x = torch.roll(x, shifts=(-shift_size[0], -shift_size[1]), dims=(1, 2))
+    num_windows = (pad_H // window_size[0]) * (pad_W // window_size[1])
+    x = x.view(B, pad_H // window_size[0], window_size[0], pad_W // window_size[1], window_size[1], C)
+    x = x.permute(0, 1, 3, 2, 4, 5).reshape(B * num_windows, window_size[0] * window_size[1], C)
+    if logit_scale is not None and qkv_bias is not None:
+        qkv_bias = qkv_bias.clone()
+        length = qkv_bias.numel() // 3
+        qkv_bias[length:2 * length].zero_()
+    qkv = F.linear(x, qkv_weight, qkv_bias)
+    qkv = qkv.reshape(x.size(0), x.size(1), 3, num_heads, C // num_heads).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv[0], qkv[1], qkv[2]
+    if logit_scale is not None:
+        attn = F.normalize(q, dim=-1) @ F.normalize(k, dim=-1).transpose(-2, -1)
+        attn = attn * torch.clamp(logit_scale, max=math.log(100.0)).exp()
+    else:
+        q = q * (C // num_heads) ** -0.5
+        attn = q.matmul(k.transpose(-2, -1))
+    attn = attn + relative_position_bias
+    if sum(shift_size) > 0:
+        attn_mask = x.new_zeros((pad_H, pad_W))
+        h_slices = ((0, -window_size[0]), (-window_size[0], -shift_size[0]), (-shift_size[0], None))
+        w_slices = ((0, -window_size[1]), (-window_size[1], -shift_size[1]), (-shift_size[1], None))
+        count = 0
+        for h in h_slices:
+            for w in w_slices:
+                attn_mask[h[0]:h[1], w[0]:w[1]] = count
+                count += 1
+        attn_mask = attn_mask.view(pad_H // window_size[0], window_size[0], pad_W // window_size[1], window_size[1])
+        attn_mask = attn_mask.permute(0, 2, 1, 3).reshape(num_windows, window_size[0] * window_size[1])
+        attn_mask = attn_mask.unsqueeze(1) - attn_mask.unsqueeze(2)
+        attn_mask = attn_mask.masked_fill(attn_mask != 0, float(-100.0)).masked_fill(attn_mask == 0, float(0.0))
+        attn = attn.view(x.size(0) // num_windows, num_windows, num_heads, x.size(1), x.size(1))
+        attn = attn + attn_mask.unsqueeze(1).unsqueeze(0)
+        attn = attn.view(-1, num_heads, x.size(1), x.size(1))
+    attn = F.softmax(attn, dim=-1)
+    x = attn.matmul(v).transpose(1, 2).reshape(x.size(0), x.size(1), C)
+    x = F.linear(x, proj_weight, proj_bias)
+    x = x.view(B, pad_H // window_size[0], pad_W // window_size[1], window_size[0], window_size[1], C)
+    x = x.permute(0, 1, 3, 2, 4, 5).reshape(B, pad_H, pad_W, C)
+    if sum(shift_size) > 0:
+        x = torch.roll(x, shifts=(shift_size[0], shift_size[1]), dims=(1, 2))
+    return x[:, :H, :W, :].contiguous()
+
+
+class ShiftedWindowAttention(nn.Module):
+    """ShiftedWindowAttention (v1: a relative position bias table) or ShiftedWindowAttentionV2 (v2: the
+    position bias MLP on log-spaced coordinates, a logit scale per head)."""
+
+    def __init__(self, dim, window_size, shift_size, num_heads, v2=False):
+        super().__init__()
+        self.window_size, self.shift_size, self.num_heads, self.v2 = window_size, shift_size, num_heads, v2
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.proj = nn.Linear(dim, dim)
+        (mh, mw), n = window_size, window_size[0] * window_size[1]
+        coords = torch.flatten(torch.stack(torch.meshgrid(torch.arange(mh), torch.arange(mw), indexing="ij")), 1)
+        rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0).contiguous()
+        rel[:, :, 0] += mh - 1
+        rel[:, :, 1] += mw - 1
+        rel[:, :, 0] *= 2 * mw - 1
+        self.register_buffer("relative_position_index", rel.sum(-1).flatten())
+        if not v2:
+            self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * mh - 1) * (2 * mw - 1), num_heads))
+            return
+        table = torch.stack(torch.meshgrid([torch.arange(-(mh - 1), mh, dtype=torch.float32),
+                                            torch.arange(-(mw - 1), mw, dtype=torch.float32)], indexing="ij"))
+        table = table.permute(1, 2, 0).contiguous().unsqueeze(0)
+        table[:, :, :, 0] /= mh - 1
+        table[:, :, :, 1] /= mw - 1
+        table *= 8
+        self.register_buffer("relative_coords_table", torch.sign(table) * torch.log2(torch.abs(table) + 1.0) / 3.0)
+        self.logit_scale = nn.Parameter(torch.log(10 * torch.ones((num_heads, 1, 1))))
+        self.cpb_mlp = nn.Sequential(nn.Linear(2, 512), nn.ReLU(inplace=True), nn.Linear(512, num_heads, bias=False))
+        self.n = n
+
+    def forward(self, x):
+        n = self.window_size[0] * self.window_size[1]
+        table = self.cpb_mlp(self.relative_coords_table).view(-1, self.num_heads) if self.v2 else \
+            self.relative_position_bias_table
+        bias = table[self.relative_position_index].view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0)
+        if self.v2:
+            bias = 16 * torch.sigmoid(bias)
+        return shifted_window_attention(x, self.qkv.weight, self.proj.weight, bias, self.window_size, self.num_heads,
+                                        self.shift_size, self.qkv.bias, self.proj.bias,
+                                        self.logit_scale if self.v2 else None)
+
+
+class SwinBlock(nn.Module):
+    """SwinTransformerBlock (v1: pre-norm) and SwinTransformerBlockV2 (post-norm); stochastic depth is the
+    identity in eval."""
+
+    def __init__(self, dim, heads, window, shift, v2=False):
+        super().__init__()
+        self.v2 = v2
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.attn = ShiftedWindowAttention(dim, window, shift, heads, v2)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Dropout(0.0), nn.Linear(4 * dim, dim),
+                                 nn.Dropout(0.0))
+
+    def forward(self, x):
+        if self.v2:
+            x = x + self.norm1(self.attn(x))
+            return x + self.norm2(self.mlp(x))
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class TinySwin(nn.Module):
+    """torchvision's SwinTransformer, small: a 4 x 4 patch conv, channels last and a layer norm, four stages
+    of blocks (shifted by window // 2 in every other one) with patch merging between them, the head."""
+
+    def __init__(self, embed_dim=8, depths=(2, 2, 2, 2), heads=(1, 2, 2, 4), window=3, classes=10, v2=False):
+        super().__init__()
+        layers = [nn.Sequential(nn.Conv2d(3, embed_dim, 4, 4), Permute([0, 2, 3, 1]), nn.LayerNorm(embed_dim))]
+        for i, (depth, h) in enumerate(zip(depths, heads)):
+            dim = embed_dim * 2 ** i
+            layers.append(nn.Sequential(*(SwinBlock(dim, h, [window, window], [0, 0] if j % 2 == 0 else
+                                                    [window // 2, window // 2], v2) for j in range(depth))))
+            if i < len(depths) - 1:
+                layers.append(PatchMerging(dim, v2))
+        self.features = nn.Sequential(*layers)
+        self.norm = nn.LayerNorm(embed_dim * 2 ** (len(depths) - 1))
+        self.permute = Permute([0, 3, 1, 2])
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Linear(embed_dim * 2 ** (len(depths) - 1), classes)
+
+    def forward(self, x):
+        return self.head(torch.flatten(self.avgpool(self.permute(self.norm(self.features(x)))), 1))
+
+
+class Permute(nn.Module):
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = dims
+
+    def forward(self, x):
+        return torch.permute(x, self.dims)

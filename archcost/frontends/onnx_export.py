@@ -400,3 +400,4 @@ _UNEXPORTABLE.update({op: "its ONNX form is not written yet: " + why for op, why
 # LeNet-5's ops, ResNet option A's shortcut, the deformable conv (archcost/frontends/onnx_classic.py)
 from .onnx_classic import exporters as _classic  # noqa: E402  (it registers the import side too)
 EXPORT.update(_classic(EXPORT))
+from . import onnx_swin_export  # noqa: E402,F401  Swin's window attention, patch merging and roll: into EXPORT
