@@ -36,6 +36,9 @@ def _net(spec_file, layers, shape="[3, 32, 32]"):
     (["{name: p, op: permute, dims: [0, 0, 1]}"], "[3, 32, 32]", "permute dims [0, 0, 1] are not an order"),
     (["{name: t, op: transpose, dims: [0, 3]}"], "[3, 32, 32]", "transpose needs two different axes of 3"),
     (["{name: s, op: select, axis: 0, index: 9}"], "[3, 32, 32]", "select index 9 of axis 0 is outside 3x32x32"),
+    # torch: x[:, 0] of an N x 10 tensor is N numbers, one per image, no axis left (found by the fuzzer)
+    (["{name: f, op: flatten}", "{name: s, op: select, axis: 0}"], "[10, 1, 1]",
+     "select drops an axis, and its input 10 has only one"),
     (["{name: a, op: linear, out: 8}", "{name: b, op: linear, out: 8}", "{name: m, op: matmul, input: [a, b]}"],
      "[5, 16]", "matmul of 5x8 by 5x8: the inner sizes or the leading axes differ"),
     (["{name: p, op: pad, pads: [1, 1, 1]}"], "[3, 32, 32]", "pad needs pairs of non-negative entries"),

@@ -94,6 +94,9 @@ class Select(Op):
 
     def shape(self, a, ins, warn=lambda m: None):
         (x,) = ins
+        if len(x) < 2:   # x[:, 0] of N x F would leave one number per image: a tensor without axes
+            raise ArchcostError(f"select drops an axis, and its input {_show(x)} has only one",
+                                "select from an input of two or more axes (L tokens x D)")
         if a["axis"] >= len(x) or a["index"] >= value(x[a["axis"]]):
             raise ArchcostError(f"select index {a['index']} of axis {a['axis']} is outside "
                                 f"{_show(x)}", "choose an axis and index inside the input")
