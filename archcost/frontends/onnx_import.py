@@ -180,7 +180,8 @@ class _Importer(Layers):
     def visit(self, node) -> None:
         if id(node) in self.fused:
             op, attrs, source, *name = self.fused[id(node)]
-            self.emit(node, op, attrs, [source], name=name[0] if name else None)
+            self.emit(node, op, attrs, source if isinstance(source, list) else [source],
+                      name=name[0] if name else None)
             return
         op_type = node.op_type
         if op_type == "Constant" and node.attribute[0].name == "value":
@@ -1074,3 +1075,5 @@ HANDLERS = {
 
 # inputs after the first of these ops are weights, never the network's data (export --weights none)
 WEIGHT_SLOTS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "PRelu"}
+
+from . import onnx_maxvit  # noqa: E402,F401  (registers MaxViT's partitions, Einsum, relative position bias)
