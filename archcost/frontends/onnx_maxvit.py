@@ -113,6 +113,8 @@ def _constant(imp, t, depth=0) -> bool:
 def _gathered_bias(imp, gather):
     """table[index] -> Reshape / Transpose / Unsqueeze -> Add to the scores: one ``rel_pos_bias``."""
     table = gather.input[0]
+    while table not in imp.consts and table in imp.producer and imp.producer[table].op_type == "Identity":
+        table = imp.producer[table].input[0]     # a table shared through Identity (equal-valued initializers)
     if table not in imp.params or not _constant(imp, gather.input[1]) or _attrs(gather).get("axis", 0) != 0 or \
             len(imp.const_shape(table)) != 2:
         return
