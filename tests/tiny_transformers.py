@@ -2,6 +2,7 @@
 front-end tests: the same module structure and calls, a few channels wide."""
 
 import math
+from collections import OrderedDict
 
 import torch
 
@@ -108,7 +109,7 @@ class PatchMerging(nn.Module):
 
 
 def shifted_window_attention(input, qkv_weight, proj_weight, relative_position_bias, window_size, num_heads,
-                             shift_size, qkv_bias=None, proj_bias=None, logit_scale=None):
+                             shift_size, qkv_bias=None, proj_bias=None, logit_scale=None, training=False):
     """torchvision's, line for line (eval: no dropout)."""
     B, H, W, C = input.shape
     pad_r = (window_size[1] - W % window_size[1]) % window_size[1]
@@ -257,3 +258,222 @@ class Permute(nn.Module):
 
     def forward(self, x):
         return torch.permute(x, self.dims)
+
+
+# ---------------------------------------------------------------- MaxViT (torchvision 0.28, maxvit.py)
+def _relative_position_index(size):
+    coords = torch.stack(torch.meshgrid([torch.arange(size), torch.arange(size)], indexing="ij")).flatten(1)
+    relative = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0).contiguous()
+    relative[:, :, 0] += size - 1
+    relative[:, :, 1] += size - 1
+    relative[:, :, 0] *= 2 * size - 1
+    return relative.sum(-1)
+
+
+class SqueezeExcitation(nn.Module):
+    def __init__(self, channels, squeeze):
+        super().__init__()
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc1, self.fc2 = nn.Conv2d(channels, squeeze, 1), nn.Conv2d(squeeze, channels, 1)
+        self.activation, self.scale_activation = nn.SiLU(), nn.Sigmoid()
+
+    def forward(self, x):
+        return self.scale_activation(self.fc2(self.activation(self.fc1(self.avgpool(x))))) * x
+
+
+class MBConv(nn.Module):
+    def __init__(self, inp, out, stride):
+        super().__init__()
+        proj = [nn.Conv2d(inp, out, 1)] if stride != 1 or inp != out else [nn.Identity()]
+        self.proj = nn.Sequential(*([nn.AvgPool2d(3, stride, 1)] if stride == 2 else []), *proj)
+        mid = 4 * out
+        self.layers = nn.Sequential(OrderedDict([
+            ("pre_norm", nn.BatchNorm2d(inp, eps=1e-3)),
+            ("conv_a", nn.Sequential(nn.Conv2d(inp, mid, 1, bias=False), nn.BatchNorm2d(mid, eps=1e-3), nn.GELU())),
+            ("conv_b", nn.Sequential(nn.Conv2d(mid, mid, 3, stride, 1, groups=mid, bias=False),
+                                     nn.BatchNorm2d(mid, eps=1e-3), nn.GELU())),
+            ("squeeze_excitation", SqueezeExcitation(mid, out // 4)),
+            ("conv_c", nn.Conv2d(mid, out, 1))]))
+
+    def forward(self, x):
+        return self.proj(x) + self.layers(x)
+
+
+class RelativePositionalMultiHeadAttention(nn.Module):
+    def __init__(self, feat_dim, head_dim, max_seq_len):
+        super().__init__()
+        self.n_heads, self.head_dim = feat_dim // head_dim, head_dim
+        self.size, self.max_seq_len = int(math.sqrt(max_seq_len)), max_seq_len
+        self.to_qkv = nn.Linear(feat_dim, 3 * feat_dim)
+        self.scale_factor = feat_dim ** -0.5
+        self.merge = nn.Linear(feat_dim, feat_dim)
+        self.relative_position_bias_table = nn.Parameter(torch.zeros((2 * self.size - 1) ** 2, self.n_heads))
+        self.register_buffer("relative_position_index", _relative_position_index(self.size))
+
+    def forward(self, x):
+        B, G, P, D = x.shape
+        H, DH = self.n_heads, self.head_dim
+        q, k, v = torch.chunk(self.to_qkv(x), 3, dim=-1)
+        q, k, v = (t.reshape(B, G, P, H, DH).permute(0, 1, 3, 2, 4) for t in (q, k, v))
+        dot_prod = torch.einsum("B G H I D, B G H J D -> B G H I J", q, k * self.scale_factor)
+        bias = self.relative_position_bias_table[self.relative_position_index.view(-1)]
+        bias = bias.view(self.max_seq_len, self.max_seq_len, -1).permute(2, 0, 1).contiguous().unsqueeze(0)
+        out = torch.einsum("B G H I J, B G H J D -> B G H I D", torch.softmax(dot_prod + bias, dim=-1), v)
+        return self.merge(out.permute(0, 1, 3, 2, 4).reshape(B, G, P, D))
+
+
+class SwapAxes(nn.Module):
+    def __init__(self, a, b):
+        super().__init__()
+        self.a, self.b = a, b
+
+    def forward(self, x):
+        return torch.swapaxes(x, self.a, self.b)
+
+
+class WindowPartition(nn.Module):
+    def forward(self, x, p):
+        B, C, H, W = x.shape
+        x = x.reshape(B, C, H // p, p, W // p, p).permute(0, 2, 4, 3, 5, 1)
+        return x.reshape(B, (H // p) * (W // p), p * p, C)
+
+
+class WindowDepartition(nn.Module):
+    def forward(self, x, p, h_partitions, w_partitions):
+        B, G, PP, C = x.shape
+        x = x.reshape(B, h_partitions, w_partitions, p, p, C).permute(0, 5, 1, 3, 2, 4)
+        return x.reshape(B, C, h_partitions * p, w_partitions * p)
+
+
+class PartitionAttentionLayer(nn.Module):
+    def __init__(self, dim, head_dim, partition_size, partition_type, grid_size):
+        super().__init__()
+        n_partitions = grid_size // partition_size
+        self.p = partition_size if partition_type == "window" else n_partitions
+        self.grid_size = grid_size
+        self.partition_op, self.departition_op = WindowPartition(), WindowDepartition()
+        self.partition_swap = SwapAxes(-2, -3) if partition_type == "grid" else nn.Identity()
+        self.departition_swap = SwapAxes(-2, -3) if partition_type == "grid" else nn.Identity()
+        self.attn_layer = nn.Sequential(nn.LayerNorm(dim), RelativePositionalMultiHeadAttention(
+            dim, head_dim, partition_size ** 2), nn.Dropout(0.0))
+        self.mlp_layer = nn.Sequential(nn.LayerNorm(dim), nn.Linear(dim, 4 * dim), nn.GELU(), nn.Linear(4 * dim, dim),
+                                       nn.Dropout(0.0))
+
+    def forward(self, x):
+        g = self.grid_size // self.p
+        x = self.partition_swap(self.partition_op(x, self.p))
+        x = x + self.attn_layer(x)
+        x = x + self.mlp_layer(x)
+        return self.departition_op(self.departition_swap(x), self.p, g, g)
+
+
+class TinyMaxViT(nn.Module):
+    """torchvision's MaxVit, small: a stem of two 3x3 convs, blocks of MaxViT layers (MBConv, block attention,
+    grid attention, each with its relative position table), the head (pool, layer norm, linear + tanh,
+    linear). Stochastic depth (p = 0 here) is left out: it is the identity at inference."""
+
+    def __init__(self, size=64, stem=8, channels=(8, 16, 16, 32), layers=(1, 1, 2, 1), head_dim=8, partition=2,
+                 classes=10):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Sequential(nn.Conv2d(3, stem, 3, 2, 1, bias=False), nn.BatchNorm2d(stem, eps=1e-3),
+                                                nn.GELU()), nn.Sequential(nn.Conv2d(stem, stem, 3, 1, 1)))
+        self.blocks, inp, grid = nn.ModuleList(), stem, size // 2
+        for out, n in zip(channels, layers):
+            grid //= 2
+            block = nn.Module()
+            block.layers = nn.ModuleList()
+            for i in range(n):
+                layer = nn.Module()
+                layer.layers = nn.Sequential(OrderedDict([
+                    ("MBconv", MBConv(inp if i == 0 else out, out, 2 if i == 0 else 1)),
+                    ("window_attention", PartitionAttentionLayer(out, head_dim, partition, "window", grid)),
+                    ("grid_attention", PartitionAttentionLayer(out, head_dim, partition, "grid", grid))]))
+                block.layers.append(layer)
+            self.blocks.append(block)
+            inp = out
+        self.classifier = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.LayerNorm(inp), nn.Linear(inp, inp),
+                                        nn.Tanh(), nn.Linear(inp, classes, bias=False))
+
+    def forward(self, x):
+        x = self.stem(x)
+        for block in self.blocks:
+            for layer in block.layers:
+                x = layer.layers(x)
+        return self.classifier(x)
+
+
+# ---------------------------------------------------------------- Swin v2 (torchvision 0.28, swin_transformer.py)
+def _get_relative_position_bias(table, index, window_size):
+    n = window_size[0] * window_size[1]
+    return table[index].view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0)
+
+
+torch.fx.wrap("shifted_window_attention")
+torch.fx.wrap("_get_relative_position_bias")
+torch.fx.wrap("_patch_merging_pad")
+
+
+class ShiftedWindowAttentionV2(nn.Module):
+    def __init__(self, dim, window, shift, heads):
+        super().__init__()
+        self.window_size, self.shift_size, self.num_heads = [window, window], [shift, shift], heads
+        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
+        self.logit_scale = nn.Parameter(torch.log(10 * torch.ones((heads, 1, 1))))
+        self.cpb_mlp = nn.Sequential(nn.Linear(2, 512), nn.ReLU(inplace=True), nn.Linear(512, heads, bias=False))
+        coords = torch.arange(-(window - 1), window, dtype=torch.float32)
+        table = torch.stack(torch.meshgrid([coords, coords], indexing="ij")).permute(1, 2, 0).unsqueeze(0)
+        table = table / (window - 1) * 8
+        self.register_buffer("relative_coords_table", torch.sign(table) * torch.log2(table.abs() + 1.0) / 3.0)
+        self.register_buffer("relative_position_index", _relative_position_index(window).flatten())
+
+    def forward(self, x):
+        bias = _get_relative_position_bias(self.cpb_mlp(self.relative_coords_table).view(-1, self.num_heads),
+                                           self.relative_position_index, self.window_size)
+        return shifted_window_attention(x, self.qkv.weight, self.proj.weight, 16 * torch.sigmoid(bias),
+                                        self.window_size, self.num_heads, shift_size=self.shift_size,
+                                        qkv_bias=self.qkv.bias, proj_bias=self.proj.bias,
+                                        logit_scale=self.logit_scale, training=self.training)
+
+
+class SwinTransformerBlockV2(nn.Module):
+    def __init__(self, dim, heads, window, shift):
+        super().__init__()
+        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
+        self.attn = ShiftedWindowAttentionV2(dim, window, shift, heads)
+        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Dropout(0.0), nn.Linear(4 * dim, dim),
+                                 nn.Dropout(0.0))
+
+    def forward(self, x):     # v2: the norms after each branch
+        x = x + self.norm1(self.attn(x))
+        return x + self.norm2(self.mlp(x))
+
+
+class PatchMergingV2(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.reduction, self.norm = nn.Linear(4 * dim, 2 * dim, bias=False), nn.LayerNorm(2 * dim)
+
+    def forward(self, x):
+        return self.norm(self.reduction(_patch_merging_pad(x)))
+
+
+class TinySwinV2(nn.Module):
+    """torchvision's SwinTransformer with swin_v2's blocks (post-norm, cosine attention, continuous position
+    bias MLP on a buffer) and PatchMergingV2, small: four stages, stochastic depth (p = 0) left out."""
+
+    def __init__(self, dim=8, depths=(2, 1, 1, 1), heads=(1, 2, 2, 4), window=4, classes=10):
+        super().__init__()
+        layers = [nn.Sequential(nn.Conv2d(3, dim, 4, 4), Permute([0, 2, 3, 1]), nn.LayerNorm(dim))]
+        for i, (n, h) in enumerate(zip(depths, heads)):
+            width = dim * 2 ** i
+            layers.append(nn.Sequential(*(SwinTransformerBlockV2(width, h, window, 0 if j % 2 == 0 else window // 2)
+                                          for j in range(n))))
+            if i < len(depths) - 1:
+                layers.append(PatchMergingV2(width))
+        self.features = nn.Sequential(*layers)
+        self.norm = nn.LayerNorm(width)
+        self.permute = Permute([0, 3, 1, 2])
+        self.avgpool, self.flatten, self.head = nn.AdaptiveAvgPool2d(1), nn.Flatten(1), nn.Linear(width, classes)
+
+    def forward(self, x):
+        return self.head(self.flatten(self.avgpool(self.permute(self.norm(self.features(x))))))

@@ -339,27 +339,29 @@ def _matmul(w, name, a, ins, shapes, out):
 
 
 def _attention(w, name, a, ins, shapes, out):
-    """Multi-head self-attention over L x D tokens as its matmuls (what torch's exporter writes, batch first):
-    Q, K, V by one MatMul (+ Add), split into heads, Q K^T scaled, Softmax, A V, heads joined, the output
-    projection (MatMul + Add) named as the layer. A relative position table (MaxViT) is not written."""
-    if len(shapes[0]) != 2 or a["rel_pos"]:
-        raise ArchcostError("attention within windows or with a relative position table",
-                            "its ONNX form is not written yet")
-    (length, d), h = shapes[0], a["heads"]
-    qkv = _linear(w, f"{name}/qkv", {"out": 3 * d, "bias": a["bias"]}, ins, shapes, (length, 3 * d))
-    split = w.node("Reshape", [qkv, w.const(f"{name}/split", [1, length, 3, h, d // h])], f"{name}/heads",
+    """Multi-head self-attention over L x D tokens, or within each of G groups of L tokens (MaxViT's windows,
+    G x L x D), as its matmuls (what torch's exporter writes, batch first): Q, K, V by one MatMul (+ Add),
+    split into heads, Q K^T scaled, MaxViT's relative position bias added (``rel_pos``: the table gathered by
+    a constant index), Softmax, A V, heads joined, the output projection (MatMul + Add) named as the layer."""
+    *groups, length, d = shapes[0]
+    h, lead = a["heads"], [1, *groups]
+    n = len(lead)
+    qkv = _linear(w, f"{name}/qkv", {"out": 3 * d, "bias": a["bias"]}, ins, shapes, (*groups, length, 3 * d))
+    split = w.node("Reshape", [qkv, w.const(f"{name}/split", [*lead, length, 3, h, d // h])], f"{name}/heads",
                    f"{name}/heads")
-    parts = w.node("Transpose", [split], f"{name}/parts", f"{name}/parts", perm=[2, 0, 3, 1, 4])
+    parts = w.node("Transpose", [split], f"{name}/parts", f"{name}/parts", perm=[n + 1, *range(n), n + 2, n, n + 3])
     q, k, v = (w.node("Gather", [parts, w.const(f"{name}/{t}_index", i)], f"{name}/{t}", f"{name}/{t}", axis=0)
                for i, t in enumerate("qkv"))
     scaled = w.node("Mul", [q, w.const(f"{name}/scale", (d // h) ** -0.5, np.float32)], f"{name}/q_scaled",
                     f"{name}/q_scaled")
-    kt = w.node("Transpose", [k], f"{name}/k_t", f"{name}/k_t", perm=[0, 1, 3, 2])
+    kt = w.node("Transpose", [k], f"{name}/k_t", f"{name}/k_t", perm=[*range(n + 1), n + 2, n + 1])
     scores = w.node("MatMul", [scaled, kt], f"{name}/scores", f"{name}/scores")
+    if a["rel_pos"]:
+        scores = _maxvit.relative_position_bias(w, name, a["rel_pos"], h, scores)
     weights = w.node("Softmax", [scores], f"{name}/softmax", f"{name}/softmax", axis=-1)
     mixed = w.node("MatMul", [weights, v], f"{name}/mixed", f"{name}/mixed")
-    joined = w.node("Transpose", [mixed], f"{name}/join", f"{name}/join", perm=[0, 2, 1, 3])
-    flat = w.node("Reshape", [joined, w.const(f"{name}/flat", [1, length, d])], f"{name}/flat_heads",
+    joined = w.node("Transpose", [mixed], f"{name}/join", f"{name}/join", perm=[*range(n), n + 1, n, n + 2])
+    flat = w.node("Reshape", [joined, w.const(f"{name}/flat", [*lead, length, d])], f"{name}/flat_heads",
                   f"{name}/flat_heads")
     _linear(w, name, {"out": d, "bias": a["bias"]}, [flat], shapes, out)
 
@@ -388,16 +390,9 @@ EXPORT.update({
     "pad": _pad,
     "attention": _attention,
 })
-_UNEXPORTABLE.update({op: "its ONNX form is not written yet: " + why for op, why in {
-    "attention": "within MaxViT's windows, with its relative position table",
-    "window_attention": "Swin's windows, shifts and position bias as Reshape, Transpose, Roll-as-Slice nodes",
-    "patch_merge": "Swin's 2 x 2 gather as Slice and Concat nodes",
-    "partition": "MaxViT's window or grid partition as Reshape and Transpose nodes",
-    "departition": "MaxViT's departition as Reshape and Transpose nodes",
-    "roll": "a cyclic shift as Slice and Concat nodes",
-}.items()})
 
 # LeNet-5's ops, ResNet option A's shortcut, the deformable conv (archcost/frontends/onnx_classic.py)
 from .onnx_classic import exporters as _classic  # noqa: E402  (it registers the import side too)
 EXPORT.update(_classic(EXPORT))
 from . import onnx_swin_export  # noqa: E402,F401  Swin's window attention, patch merging and roll: into EXPORT
+from . import onnx_maxvit_export as _maxvit  # noqa: E402  (registers MaxViT's partition and departition)

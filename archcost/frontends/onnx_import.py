@@ -184,7 +184,8 @@ class _Importer(Layers):
                 return
             op, attrs, source, *name = self.fused[id(node)]
             attrs = attrs() if callable(attrs) else attrs   # read at walk time, when the shapes are known
-            self.emit(node, op, attrs, [source], name=name[0] if name else None)
+            self.emit(node, op, attrs, source if isinstance(source, list) else [source],
+                      name=name[0] if name else None)
             return
         op_type = node.op_type
         if op_type == "Constant" and node.attribute[0].name == "value":
@@ -1089,3 +1090,4 @@ WEIGHT_SLOTS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization",
 # patterns of the classic CNN ops (subsample, a conv's connection table, rbf, zeropad_shortcut, deform_conv)
 from . import onnx_classic  # noqa: E402,F401  (registers into FUSE and HANDLERS)
 from . import onnx_windows  # noqa: E402,F401  Swin's window attention, patch merging and roll: into FUSE
+from . import onnx_maxvit  # noqa: E402,F401  (registers MaxViT's partitions, Einsum, relative position bias)

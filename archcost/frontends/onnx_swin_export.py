@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from .onnx_export import EXPORT, _UNEXPORTABLE
+from .onnx_export import EXPORT
 
 BIG = np.iinfo(np.int64).max
 
@@ -194,5 +194,3 @@ def _window_attention(w, name, a, ins, shapes, out):
 
 
 EXPORT.update({"window_attention": _window_attention, "patch_merge": _patch_merge, "roll": _roll})
-for _op in EXPORT:
-    _UNEXPORTABLE.pop(_op, None)

@@ -63,7 +63,7 @@ def _trace(module, name):
     was_training = module.training
     module.eval()   # dropout and batch norm as at inference; restored below
     try:
-        return torch.fx.symbolic_trace(module)
+        return torch.fx.GraphModule(module, _Tracer().trace(module), type(module).__name__)
     except Exception as exc:  # fx's TraceError, or any error its proxies raise inside forward()
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ArchcostError(f"{name} cannot be traced symbolically by torch.fx: {type(exc).__name__}: {first}",
@@ -72,6 +72,14 @@ def _trace(module, name):
                             "with torch.fx.wrap", file=f"<{name}>") from None
     finally:
         module.train(was_training)
+
+
+class _Tracer(torch.fx.Tracer):
+    """torch.fx's tracer, keeping whole the modules archcost maps by class name (LEAVES: torchvision's
+    MaxViT attention and partitions), as it keeps torch.nn's."""
+
+    def is_leaf_module(self, m, qualname):
+        return type(m).__name__ in BY_CLASS or super().is_leaf_module(m, qualname)
 
 
 def _propagate(gm, shape, name):
@@ -126,7 +134,9 @@ class _Rows(Layers):
         if node.op == "get_attr" and isinstance(_attr(self.gm, node.target), nn.Parameter):
             self.params[node] = tuple(_attr(self.gm, node.target).shape)   # ViT's class token, a layer scale
             return
-        if node.op in ("output", "get_attr") or "tensor_meta" not in node.meta:
+        if node.op == "output":
+            _more.check_claimed(self)
+        if node.op in ("output", "get_attr") or "tensor_meta" not in node.meta or _more.from_buffers(self, node):
             return    # sizes arithmetic (x.size(0) // 2) is not a layer; a parameter read directly is met
             #           where an op uses it (and refused there)
         if node.op == "call_module":
@@ -136,7 +146,7 @@ class _Rows(Layers):
                     raise ArchcostError(f"the module '{node.target}' is called twice: its weights are shared, and "
                                         "archcost would count them twice", "give each call its own module")
                 self.weighted.add(node.target)
-            handler = next((MODULES[t] for t in type(module).__mro__ if t in MODULES), None)
+            handler = next((MODULES[t] for t in type(module).__mro__ if t in MODULES), BY_CLASS.get(type(module).__name__))
             what = type(module).__name__
         elif node.op == "call_function":
             module = None
@@ -556,15 +566,15 @@ def _sdpa(rows, node, m):
 
 
 def _window_attention(rows, node, m):
-    """torchvision's shifted_window_attention (Swin v1): heads, window and shift from its arguments; its
-    weights and relative position bias table are parameters its archcost op counts."""
-    if _arg(node, 11, "logit_scale") is not None:
-        raise ArchcostError("Swin v2's cosine attention (its position bias MLP runs on a buffer)",
-                            "analyze the zoo's swin_v2 specs, or export the model to ONNX")
+    """torchvision's shifted_window_attention (Swin v1; v2 with its logit scale and position bias MLP): heads,
+    window and shift from its arguments; its weights, relative position bias table or MLP are parameters its
+    archcost op counts."""
     window, shift = _arg(node, 4, "window_size"), _arg(node, 6, "shift_size")
     attrs = {"heads": _arg(node, 5, "num_heads"), "window": _compact(window)}
     _put(attrs, "shift", max(shift), 0)
     _put(attrs, "bias", _arg(node, 9, "qkv_bias") is not None, True)
+    if _arg(node, 11, "logit_scale") is not None:
+        attrs.update(_more.swin_v2_attrs(rows, node, _arg(node, 3, "relative_position_bias")))
     rows.emit(node, "window_attention", attrs)
 
 
@@ -575,3 +585,9 @@ BY_NAME = {"stochastic_depth": _alias,
            "shifted_window_attention": _window_attention,
            "_get_relative_position_bias": lambda rows, node, m: None,   # a read of the table the attention counts
            "_patch_merging_pad": lambda rows, node, m: rows.emit(node, "patch_merge", {})}
+
+# modules archcost maps by class name (libraries it does not import: torchvision's MaxViT), kept whole by
+# the tracer
+BY_CLASS: dict = {}
+
+from . import torch_attention as _more  # noqa: E402  (MaxViT's modules, Swin v2's attention)
