@@ -1,8 +1,11 @@
 """`archcost spec NETWORK` (archcost/frontends/spec_export.py): any network as a flat, readable spec
 that loads back to the same figures."""
 
+import pytest
+
 import archcost
 from archcost.frontends.spec_export import spec_yaml
+from archcost.spec import zoo
 
 
 def _figures(report):
@@ -30,3 +33,14 @@ def test_rows_leave_out_defaults_and_inputs_that_follow():
         "- {name: inception_3a.pool, op: maxpool, kernel: 3, stride: 1, pad: 1, ceil_mode: true, input: pool2}",
         "- {name: inception_3a.pool_proj, op: conv, out: 32, kernel: 1}",
         "- {name: inception_3a.pool_proj.relu, op: relu, call: module}"]
+
+
+@pytest.mark.parametrize("name", [name for name, _, _ in zoo.entries()])
+def test_every_zoo_network_written_as_a_flat_spec_loads_back_to_its_figures(name, tmp_path):
+    # issue 13's promise for `archcost spec`: the flat rows reload to the shipped spec's figures, layer by layer
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(spec_yaml(archcost.build_graph(name)))
+    flat, shipped = archcost.analyze(str(path)), archcost.analyze(name)
+    assert [(x.name, x.inputs, x.output_shape, x.params, x.flops, x.memory_bytes) for x in flat.layers] == \
+        [(x.name, x.inputs, x.output_shape, x.params, x.flops, x.memory_bytes) for x in shipped.layers]
+    assert flat.totals == shipped.totals
