@@ -216,12 +216,15 @@ def _add(w, name, a, ins, shapes, out):
     w.node("Add" if len(ins) == 2 else "Sum", ins, name, name)
 
 
-def _mul(w, name, a, ins, shapes, out):
-    x, s = ins
-    if len(shapes[1]) == 1 and len(shapes[0]) == 3:   # per-channel weights: (N, C) -> (N, C, 1, 1) to broadcast
-        s = w.node("Unsqueeze", [s, w.const(f"{name}/axes", [2, 3])], f"{name}/unsqueeze", f"{name}/unsqueeze",
-                   doc=INTERNAL)
-    w.node("Mul", [x, s], name, name)
+def _per_channel(op_type):
+    """x times (mul) or minus (sub) y, y of x's shape or one value per channel."""
+    def write(w, name, a, ins, shapes, out):
+        x, s = ins
+        if len(shapes[1]) == 1 and len(shapes[0]) == 3:   # per channel: (N, C) -> (N, C, 1, 1) to broadcast
+            s = w.node("Unsqueeze", [s, w.const(f"{name}/axes", [2, 3])], f"{name}/unsqueeze", f"{name}/unsqueeze",
+                       doc=INTERNAL)
+        w.node(op_type, [x, s], name, name)
+    return write
 
 
 def _slice(w, name, a, ins, shapes, out):
@@ -268,7 +271,8 @@ EXPORT = {
     "softmax": _simple("Softmax", axis=1),
     "dropout": _dropout,
     "add": _add,
-    "mul": _mul,
+    "mul": _per_channel("Mul"),
+    "sub": _per_channel("Sub"),
     "concat": _simple("Concat", axis=1),
     "flatten": _simple("Flatten", axis=1),
     "slice": _slice,
@@ -400,3 +404,6 @@ _UNEXPORTABLE.update({op: "its ONNX form is not written yet: " + why for op, why
     "departition": "MaxViT's departition as Reshape and Transpose nodes",
     "roll": "a cyclic shift as Slice and Concat nodes",
 }.items()})
+
+from .onnx_upsample_sub import EXPORT as _RESIZE  # noqa: E402  (Resize, written beside its import)
+EXPORT.update(_RESIZE)

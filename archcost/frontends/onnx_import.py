@@ -1064,9 +1064,6 @@ HANDLERS = {
     "Dropout": _dropout,
     # ONNX ops whose archcost op does not exist yet: an error naming it, or --allow-unknown
     "Pad": _or_unknown(_pad),
-    "Resize": _awaits("resizing (Resize: upsampling)"),
-    "Upsample": _awaits("resizing (Upsample)"),
-    "Sub": _awaits("subtracting from an activation (Sub)"),
     "Expand": _awaits("broadcasting an activation (Expand)"),
     "Erf": _awaits("Erf outside the GELU pattern"),
     "Where": _awaits("Where on activations"),
@@ -1074,3 +1071,5 @@ HANDLERS = {
 
 # inputs after the first of these ops are weights, never the network's data (export --weights none)
 WEIGHT_SLOTS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "PRelu"}
+
+from . import onnx_upsample_sub  # noqa: E402,F401  registers Resize, Upsample and Sub into HANDLERS

@@ -575,3 +575,5 @@ BY_NAME = {"stochastic_depth": _alias,
            "shifted_window_attention": _window_attention,
            "_get_relative_position_bias": lambda rows, node, m: None,   # a read of the table the attention counts
            "_patch_merging_pad": lambda rows, node, m: rows.emit(node, "patch_merge", {})}
+
+from . import torch_upsample_sub  # noqa: E402,F401  registers nn.Upsample, F.interpolate and sub

@@ -36,7 +36,7 @@ from .deform import BILINEAR_NEIGHBOURS
 THOP_BILINEAR = 11   # thop 0.1.1's calculate_upsample: operations per output element of a bilinear upsample
 
 
-def _factor(name, v):
+def factor_pair(name, v):
     """A positive number or a pair [S_h, S_w]; whole numbers stay integers (2, not 2.0)."""
     pair = v if isinstance(v, (list, tuple)) else [v, v]
     if len(pair) != 2:
@@ -51,7 +51,17 @@ def _factor(name, v):
     return tuple(out)
 
 
-COERCE["factor"] = _factor
+def compact_factor(v):
+    """A factor or pair as a spec writes it: 2.0 -> 2, [1.5, 1.5] -> 1.5, [2, 3] stays.
+
+    >>> compact_factor(2.0), compact_factor([1.5, 1.5]), compact_factor((2.0, 3.0))
+    (2, 1.5, [2, 3])
+    """
+    h, w = factor_pair("scale", list(v) if isinstance(v, (list, tuple)) else v)
+    return h if h == w else [h, w]
+
+
+COERCE["factor"] = factor_pair
 
 
 @register
