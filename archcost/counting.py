@@ -171,6 +171,7 @@ _TORCHVISION = Convention(
     {"conv": _r("C_in/groups x K_h x K_w per output element (aten.convolution)", macs=1),
      "fc": _r("in x out (aten.addmm / aten.mm); a linear layer: output elements x in", macs=1),
      "matmul": _r("aten.bmm: output elements x K", matmuls=1),
+     "upsample": _r("aten.upsample_nearest2d / aten.upsample_bilinear2d: no formula in FlopCounterMode, 0"),
      "attention": _r("the Q, K, V and output projections (aten.addmm) and Q K^T, A V", macs=1, matmuls=1),
      "window_attention": _r("projections (aten.addmm), Q K^T and A V (aten.bmm) in every window, and "
                             "v2's position bias MLP (aten.addmm / aten.mm)", macs=1, matmuls=1, cpb_macs=1)},
@@ -201,6 +202,8 @@ _FVCORE = Convention(
      "globalavgpool": _r("nn.AdaptiveAvgPool2d / F.adaptive_avg_pool2d trace to aten::adaptive_avg_pool2d: "
                          "1 per input element", inputs=1),
      "globalavgpool@method": _r("x.mean(): aten::mean has no handle, skipped"),
+     "upsample": _r("aten::upsample_nearest2d: 1 per output element; aten::upsample_bilinear2d: 4 "
+                    "(elementwise_flop_counter(0, 1) and (0, 4))", neighbours=1),
      "pool": _r("aten::max_pool2d / aten::avg_pool2d have no handle, skipped"),
      "layernorm": _r("aten::layer_norm: norm_flop_counter, 4 per element + 1 with the affine", elements=4, affine=1),
      "layernorm2d": _r("torchvision's LayerNorm2d runs aten::layer_norm: 4 per element + 1 with the affine",
@@ -238,6 +241,9 @@ _THOP = Convention(
      "globalavgpool": _r("count_adap_avgpool: (H x W + 1) per output", inputs=1, outputs=1),
      "pool@functional": _r("a functional pool is no module: thop does not see it"),
      "pool@method": _r("x.mean() is no module: thop does not see it"),
+     "upsample": _r("count_upsample (calculate_upsample): 1 per output element for nearest, 11 for bilinear",
+                    interpolation=1),
+     "upsample@functional": _r("F.interpolate is no module: thop does not see it"),
      "prelu": _r("count_prelu: 1 per element in eval mode", elements=1),
      "layernorm": _r("count_normalization: 2 per element, x 2 with affine", elements=2, affine=2),
      "layernorm2d": _r("torchvision's LayerNorm2d subclasses nn.LayerNorm: no hook for its type"),
@@ -288,6 +294,10 @@ _PTFLOPS = Convention(
                 inputs=2),
      "pool@functional": _r("a patched F.*_pool2d: once per input element", inputs=1),
      "pool@method": _r("x.mean() is not patched"),
+     "upsample": _r("nn.Upsample: upsample_flops_counter_hook + the patched F.interpolate its forward calls: "
+                    "twice per output element", outputs=2),
+     "upsample@functional": _r("the patched F.interpolate: N x C x the size given, or input elements x S^2 "
+                               "(once per output element for a whole factor)", outputs=1),
      "lrn": _r("nn.LocalResponseNorm has no hook; it runs F.avg_pool3d (not patched)"),
      "layernorm": _r("bn_flops_counter_hook: 1 per element (a LayerNorm has no 'affine')", elements=1),
      "layernorm2d": _r("torchvision's LayerNorm2d: no hook for the subclass"),
@@ -339,6 +349,7 @@ _CALFLOPS = Convention(
     {"conv": _r("F.conv2d: C_in/groups x K_h x K_w per output element", macs=1),
      "fc": _r("F.linear: output elements x in", macs=1),
      "matmul": _r("torch.matmul: output elements x K", matmuls=1),
+     "upsample": _r("the patched F.interpolate adds FLOPs, no MACs: 0"),
      "attention": _r("its projections (F.linear); F.scaled_dot_product_attention is not patched", macs=1),
      "window_attention": _r("F.linear projections, .matmul() Q K^T (v1) and A V, v2's MLP (F.linear)",
                             macs=1, qk_call=1, av=1, cpb_macs=1)},

@@ -212,12 +212,15 @@ def _add(w, name, a, ins, shapes, out):
     w.node("Add" if len(ins) == 2 else "Sum", ins, name, name)
 
 
-def _mul(w, name, a, ins, shapes, out):
-    x, s = ins
-    if len(shapes[1]) == 1 and len(shapes[0]) == 3:   # per-channel weights: (N, C) -> (N, C, 1, 1) to broadcast
-        s = w.node("Unsqueeze", [s, w.const(f"{name}/axes", [2, 3])], f"{name}/unsqueeze", f"{name}/unsqueeze",
-                   doc=INTERNAL)
-    w.node("Mul", [x, s], name, name)
+def _per_channel(op_type):
+    """x times (mul) or minus (sub) y, y of x's shape or one value per channel."""
+    def write(w, name, a, ins, shapes, out):
+        x, s = ins
+        if len(shapes[1]) == 1 and len(shapes[0]) == 3:   # per channel: (N, C) -> (N, C, 1, 1) to broadcast
+            s = w.node("Unsqueeze", [s, w.const(f"{name}/axes", [2, 3])], f"{name}/unsqueeze", f"{name}/unsqueeze",
+                       doc=INTERNAL)
+        w.node(op_type, [x, s], name, name)
+    return write
 
 
 def _slice(w, name, a, ins, shapes, out):
@@ -264,7 +267,8 @@ EXPORT = {
     "softmax": _simple("Softmax", axis=1),
     "dropout": _dropout,
     "add": _add,
-    "mul": _mul,
+    "mul": _per_channel("Mul"),
+    "sub": _per_channel("Sub"),
     "concat": _simple("Concat", axis=1),
     "flatten": _simple("Flatten", axis=1),
     "slice": _slice,
@@ -396,3 +400,6 @@ from .onnx_classic import exporters as _classic  # noqa: E402  (it registers the
 EXPORT.update(_classic(EXPORT))
 from . import onnx_swin_export  # noqa: E402,F401  Swin's window attention, patch merging and roll: into EXPORT
 from . import onnx_maxvit_export as _maxvit  # noqa: E402  (registers MaxViT's partition and departition)
+
+from .onnx_upsample_sub import EXPORT as _RESIZE  # noqa: E402  (Resize, written beside its import)
+EXPORT.update(_RESIZE)

@@ -1076,9 +1076,6 @@ HANDLERS = {
     "Dropout": _dropout,
     # ONNX ops whose archcost op does not exist yet: an error naming it, or --allow-unknown
     "Pad": _or_unknown(_pad),
-    "Resize": _awaits("resizing (Resize: upsampling)"),
-    "Upsample": _awaits("resizing (Upsample)"),
-    "Sub": _awaits("subtracting from an activation (Sub)"),
     "Expand": _awaits("broadcasting an activation (Expand)"),
     "Erf": _awaits("Erf outside the GELU pattern"),
     "Where": _awaits("Where on activations"),
@@ -1091,3 +1088,4 @@ WEIGHT_SLOTS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization",
 from . import onnx_classic  # noqa: E402,F401  (registers into FUSE and HANDLERS)
 from . import onnx_windows  # noqa: E402,F401  Swin's window attention, patch merging and roll: into FUSE
 from . import onnx_maxvit  # noqa: E402,F401  (registers MaxViT's partitions, Einsum, relative position bias)
+from . import onnx_upsample_sub  # noqa: E402,F401  registers Resize, Upsample and Sub into HANDLERS

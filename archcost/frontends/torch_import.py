@@ -591,3 +591,4 @@ BY_NAME = {"stochastic_depth": _alias,
 BY_CLASS: dict = {}
 
 from . import torch_attention as _more  # noqa: E402  (MaxViT's modules, Swin v2's attention)
+from . import torch_upsample_sub  # noqa: E402,F401  registers nn.Upsample, F.interpolate and sub

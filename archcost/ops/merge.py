@@ -1,4 +1,5 @@
-"""Ops that join branches: ``concat`` (channel axis), ``add`` (residual), ``mul`` (SE scaling)."""
+"""Ops that join branches: ``concat`` (channel axis), ``add`` (residual), ``sub`` (a difference),
+``mul`` (SE scaling)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ from .base import Op, Saved, register
 
 def _show(shape):
     return "x".join(str(value(d)) for d in shape)
+
+
+def per_channel(op: str, ins, fix: str) -> tuple:
+    """The output shape of ``x (op) y`` where y is x's shape or one value per channel (C or C x 1 x 1)."""
+    x, s = (tuple(value(d) for d in t) for t in ins)
+    if s != x and s not in ((x[0],), (x[0], 1, 1)):
+        raise ArchcostError(f"{op} of {_show(x)} by {_show(s)}: the second input must be {x[0]}, "
+                            f"{x[0]}x1x1 or {_show(x)}", fix)
+    return tuple(ins[0])
 
 
 @register
@@ -76,6 +86,32 @@ class Add(Op):
 
 
 @register
+class Sub(Add):
+    """add's counts for two inputs, with mul's broadcasting of the second."""
+
+    name = "sub"
+    doc = ("element-wise difference x - y of two activations: y of x's shape or one value per channel "
+           "(C or C x 1 x 1); one subtraction per element")
+    inputs = (2, 2)
+    aliases = ""    # torch's x - y writes a new tensor
+
+    def shape(self, a, ins, warn=lambda m: None):
+        return per_channel("sub", ins, "give y the shape of x, or one value per channel")
+
+    def flops(self, a, ins, out, bias_flops=True):
+        return elements(out)
+
+    def rules(self, a, bias_flops=True, flops=True):
+        return (("sub", "sub: x - y (named in its notes), x's shape out, y of x's shape or one value per channel; "
+                        "no parameters" + ("; one subtraction per element (C x H x W)." if flops else ".")),)
+
+    # derivatives.yaml, sub: self: grad, other: -grad * alpha: no tensor is read (add's rule, inherited).
+    def backward_flops(self, a, ins, out, input_grad=True, bias_flops=True):
+        # y's gradient is -grad: a sign, not counted; summed over H x W when y is one value per channel
+        return 0 if tuple(ins[1]) == tuple(ins[0]) else step(elements(out), "per-channel gradient sums")
+
+
+@register
 class Mul(Op):
     name = "mul"
     kind = "merge"
@@ -85,12 +121,7 @@ class Mul(Op):
     attrs = {}
 
     def shape(self, a, ins, warn=lambda m: None):
-        x, s = (tuple(value(d) for d in t) for t in ins)
-        ok = s == x or s in ((x[0],), (x[0], 1, 1))
-        if not ok:
-            raise ArchcostError(f"mul of {_show(x)} by {_show(s)}: the weights must be {x[0]}, "
-                                f"{x[0]}x1x1 or {_show(x)}", "check the excitation branch's output channels")
-        return tuple(ins[0])
+        return per_channel("mul", ins, "check the excitation branch's output channels")
 
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out)

@@ -37,6 +37,8 @@ COUNT_WORDS = {
     "window": "one per window element", "kernel": "one per kernel element",
     "params": "its parameter count (once per image)", "rule": "its multiply-adds with the bias add",
     "rule_no_bias": "its multiply-adds without the bias add",
+    "neighbours": "one per input pixel each output element reads (1 nearest, 4 bilinear)",
+    "interpolation": "1 per output element (nearest), 11 (bilinear)",
 }
 
 
