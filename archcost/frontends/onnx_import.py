@@ -1089,3 +1089,4 @@ from . import onnx_classic  # noqa: E402,F401  (registers into FUSE and HANDLERS
 from . import onnx_windows  # noqa: E402,F401  Swin's window attention, patch merging and roll: into FUSE
 from . import onnx_maxvit  # noqa: E402,F401  (registers MaxViT's partitions, Einsum, relative position bias)
 from . import onnx_upsample_sub  # noqa: E402,F401  registers Resize, Upsample and Sub into HANDLERS
+from . import onnx_attention  # noqa: E402,F401  multi-head self-attention as one layer: into FUSE

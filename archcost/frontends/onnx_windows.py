@@ -28,7 +28,7 @@ from ..errors import ArchcostError
 from .onnx_fold import FOLD
 from .onnx_import import FUSE, _attrs
 
-MOVES = {"Reshape", "Transpose", "Slice", "Concat", "Gather", "Squeeze", "Unsqueeze", "Identity", "Flatten"}
+MOVES = {"Reshape", "Transpose", "Slice", "Concat", "Gather", "Squeeze", "Unsqueeze", "Identity", "Flatten", "Split"}
 ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min"}
 SAME = {"Softmax", "Relu", "Sigmoid", "Erf", "Exp", "Clip", "Dropout", "Sqrt", "Neg", "Abs", "Tanh", "Cast",
         "LayerNormalization", "LpNormalization"}
@@ -85,12 +85,17 @@ class _Region:
     def static(self, t) -> bool:
         return bool(t) and t not in self.dyn
 
+    def values_matmul(self):
+        """A V: the MatMul of two activations the softmax feeds (through dropout), or None."""
+        av = self.imp.sole_consumer(self.softmax.output[0])
+        while av is not None and av.op_type in ("Dropout", "Identity"):
+            av = self.imp.sole_consumer(av.output[0])
+        return av if av is not None and av.op_type == "MatMul" and len(self.dyn_inputs(av)) == 2 else None
+
     def find(self) -> bool:
         imp, prod = self.imp, self.imp.producer.get
-        av = imp.sole_consumer(self.softmax.output[0])
-        while av is not None and av.op_type in ("Dropout", "Identity"):
-            av = imp.sole_consumer(av.output[0])
-        if av is None or av.op_type != "MatMul" or len(self.dyn_inputs(av)) != 2:
+        av = self.values_matmul()
+        if av is None:
             return False
         node, self.cosine = prod(self.softmax.input[0]), False
         while node is not None and node.op_type in SCORE_PATH and len(self.dyn_inputs(node)) == 1:
@@ -182,16 +187,22 @@ class _Region:
                 continue
             nodes[id(node)] = node
             stack.extend(i for i in node.input if i in self.dyn)
-        stack = [t for n in list(nodes.values()) for t in n.input if self.static(t)]
+        # the constants' makers only the region reads (a Shape of an inner tensor and the arithmetic on it
+        # included), whatever order they are met in: taken until none more is
+        stack, makers = [t for n in list(nodes.values()) for t in n.input if self.static(t)], {}
         while stack:
-            t = stack.pop()
-            node = prod.get(t)
-            if node is None or id(node) in nodes:
-                continue
-            if all(id(c) in nodes for o in node.output for c in imp.consumers.get(o, [])) and \
-                    not any(o in imp.outputs for o in node.output):
-                nodes[id(node)] = node
+            node = prod.get(stack.pop())
+            if node is not None and id(node) not in nodes and id(node) not in makers:
+                makers[id(node)] = node
                 stack.extend(i for i in node.input if self.static(i))
+        grew = True
+        while grew:
+            grew = False
+            for k, node in list(makers.items()):
+                if all(id(c) in nodes for o in node.output for c in imp.consumers.get(o, [])) and \
+                        not any(o in imp.outputs for o in node.output):
+                    nodes[k] = makers.pop(k)
+                    grew = True
         for node in list(nodes.values()):
             for t in node.output:
                 if t != self.y and (t in imp.outputs or any(id(c) not in nodes for c in imp.consumers.get(t, []))):
