@@ -144,6 +144,10 @@ def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, 
     decimals = column_decimals(report)
     places = {9: decimals[0], 10: decimals[1], 11: decimals[2]}   # memory, params, flops columns
     notes, previous, asked = [], None, []
+    keys_of = {}   # row -> the keys of its blanks (one pass: a large network has thousands of blanks)
+    for r, c in chosen:
+        if c in spec:
+            keys_of.setdefault(r, set()).add(spec[c][0])
     for i, x in enumerate(report.rows()):
         cells = _given(x, decimals)
         notes.append(row_notes(report, x, previous, owner))
@@ -156,8 +160,7 @@ def table_section(report: Report, rng: random.Random, groups=GROUPS, rate=None, 
             if (x.name, col) in chosen:
                 above = tuple(f"{src}.{spec[c][0]}" for src in sorted(filter(None, sources)) for c in _INPUT_OF
                               if (src, c) in chosen)     # the blanks above that give this row its input
-                cells[col] = _blank(x, col, *spec[col], places.get(col, 0), report,
-                                    {spec[c][0] for r, c in chosen if r == x.name and c in spec}, above)
+                cells[col] = _blank(x, col, *spec[col], places.get(col, 0), report, keys_of[x.name], above)
         body.append(tuple(cells))
         if any((x.name, col) in chosen for col in spec):
             work.append((x.name, x.name, _row_work(report, x, explain_layer)))
