@@ -375,9 +375,9 @@ def test_sheets_state_their_conventions(conventions):
         assert all(got[b.id] == b.exact for b in sheet.blanks()), network
 
 
-# the CNNs of the zoo (every kind of layer in them, _covering) under every tool's convention (counting.py: torchvision 0.28 model pages, fvcore 0.1.5
-# FlopCountAnalysis, thop 0.1.1 profile, ptflops 0.7.5, torchinfo 1.8.0): the sheet states each op's rule
-# from the convention, and its key agrees with what a student computes from those sentences alone
+# the CNNs of the zoo (every kind of layer in them: _covering) under every tool's convention (counting.py:
+# torchvision 0.28 model pages, fvcore 0.1.5 FlopCountAnalysis, thop 0.1.1 profile, ptflops 0.7.5, torchinfo
+# 1.8.0): the sheet states each op's rule from the convention, and its key agrees with what a student computes from those sentences alone
 CNNS = [n for n in NETWORKS if not n.startswith(("vit", "swin", "convnext", "maxvit"))]
 
 
