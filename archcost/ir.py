@@ -5,7 +5,8 @@ Node data (written by the loader): ``op`` (a registered op name), ``attrs``
 names: edges alone do not keep the order a concat needs), ``line`` and ``file``
 (where the layer is written). Passes add facts to the same node data:
 ``shape`` and ``input_shapes`` (shapes pass), ``params``, ``flops`` and
-``memory_kb`` (costs pass). Graph data: ``name``, ``title``, ``source``,
+``memory_kb`` (costs pass); ``tie`` (a layer whose weights are another's) and ``tied`` (the ties
+resolved: passes/ties.py). Graph data: ``name``, ``title``, ``source``,
 ``file``, ``settings``.
 
 >>> g = new_graph("tiny")
@@ -32,8 +33,10 @@ def new_graph(name: str, **meta) -> nx.DiGraph:
     return g
 
 
-def add_node(g: nx.DiGraph, name: str, op: str, attrs: dict, inputs=(), line=None, file=None) -> None:
-    """Add a node; its attributes are checked against the op's schema here."""
+def add_node(g: nx.DiGraph, name: str, op: str, attrs: dict, inputs=(), line=None, file=None,
+             tie: dict | None = None) -> None:
+    """Add a node; its attributes are checked against the op's schema here. ``tie`` maps its tensors
+    to the earlier layers whose tensors they are (``{"weight": "conv1"}``; ``"*"``: all of them)."""
     where = dict(file=file or g.graph.get("file"), line=line, layer=name)
     if name in g:
         raise ArchcostError(f"the name '{name}' is used twice", "give each layer its own name", **where)
@@ -47,7 +50,14 @@ def add_node(g: nx.DiGraph, name: str, op: str, attrs: dict, inputs=(), line=Non
         if src not in g:
             raise ArchcostError(f"input '{src}' is not a layer of the network",
                                 "name an existing layer in 'input:'", **where)
+    for target in (tie or {}).values():
+        if target not in g or target == name:
+            raise ArchcostError(f"'tie' names '{target}', which is not an earlier layer",
+                                "tie to a layer written above this one", **where)
     g.add_node(name, op=op, attrs=checked, inputs=tuple(inputs), line=line, file=where["file"])
+    if tie:
+        g.nodes[name]["tie"] = dict(tie)
+        g.graph["ties"] = True
     for src in inputs:
         g.add_edge(src, name)
 

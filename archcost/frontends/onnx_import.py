@@ -45,6 +45,7 @@ from ..ops.base import same_pads
 from . import need
 from .layers import Act, Layers
 from .onnx_fold import FOLD
+from .ties import reads, share, write_ties
 
 onnx = need("onnx", "onnx")   # the optional extra: this module is imported only for an ONNX file
 
@@ -141,6 +142,7 @@ class _Importer(Layers):
         # where the batch axis is in each activation's ONNX shape (default 0; None: merged into another
         # axis, as torch's attention folds batch x heads): archcost's shape is the ONNX shape without it
         self.batch_at: dict[str, int | None] = {}
+        self.weight_of, self.roles, self.ties = {}, {}, {}   # tied weights: ties.py
 
     # ------------------------------------------------------------ the walk
     def run(self) -> dict:
@@ -175,6 +177,7 @@ class _Importer(Layers):
                 self.visit(node)
             except ArchcostError as exc:
                 raise exc.located(file=self.path, layer=self.node_name(node))
+        write_ties(self)
         return self.data(shape)
 
     def visit(self, node) -> None:
@@ -344,7 +347,10 @@ class _Importer(Layers):
         """One archcost layer for ``node`` reading the activations ``inputs``."""
         out = out or node.output[0]
         self.batch_at[out] = self.batch_at.get(inputs[0], 0) if inputs else 0
-        return self.add(node.op_type, name or self.node_name(node), op, attrs, inputs, out)
+        layer = self.add(node.op_type, name or self.node_name(node), op, attrs, inputs, out)
+        if op != "unknown" and id(node) not in self.fused:
+            share(self, node, layer)
+        return layer
 
     def alias(self, out, source, batch_at=...) -> None:
         super().alias(out, source)
@@ -687,6 +693,7 @@ def _fold_bias(imp, node, x: str, c: str) -> bool:
     if not imp.is_param(c) or math.prod(imp.const_shape(c)) != layer["out"]:
         return False
     del layer["bias"]
+    reads(imp, layer["name"], "bias", c)
     imp.alias(node.output[0], x)
     return True
 

@@ -59,7 +59,7 @@ DEFAULT_MAX_NODES = 100_000   # a table of 100,000 layers takes about 5 s of CPU
 MAX_BLOCK_DEPTH = 100   # blocks within blocks; real networks nest three or four
 HEADER_KEYS = ("name", "title", "source", "family", "input", "params", "defaults", "blocks",
                "layers", "variants", "notes", "published")
-LAYER_KEYS = ("name", "op", "input", "repeat", "when")
+LAYER_KEYS = ("name", "op", "input", "repeat", "when", "tie")
 BLOCK_KEYS = ("params", "defaults", "layers", "doc")
 VARIANT_KEYS = ("title", "source", "set", "input", "aliases")
 
@@ -293,6 +293,7 @@ class _Expander:
                                 "name the layer; inside a block, name: \"\" gives a layer the instance's own name")
         full = f"{prefix}.{name}" if prefix and name else prefix or name
         inputs = self.inputs(item.get("input"), local, prev, full)
+        tie = self.tie(item["tie"], local, op_name) if "tie" in item else None
 
         when = resolve(item.get("when", True), env)
         if not isinstance(when, bool):
@@ -327,7 +328,7 @@ class _Expander:
             if op_name in self.spec.blocks:
                 out = self.block(op_name, args, env_i, inst_full, ins, defaults, stack)
             else:
-                self.node(op_name, args, env_i, inst_full, ins, defaults, line)
+                self.node(op_name, args, env_i, inst_full, ins, defaults, line, tie)
                 out = inst_full
             if inst != name:
                 local[inst] = out
@@ -353,13 +354,30 @@ class _Expander:
             out.append(local[ref])
         return out
 
-    def node(self, op_name, args, env, full, inputs, defaults, line):
+    def tie(self, raw, local, op_name) -> dict:
+        """``tie: conv1`` (all its weights are conv1's) or ``tie: {weight: conv1}`` -> {tensor: layer}."""
+        if op_name in self.spec.blocks:
+            raise ArchcostError(f"'tie' on a block ('{op_name}')", "tie the block's layers inside it")
+        pairs = raw.items() if isinstance(raw, dict) else [("*", raw)]
+        out = {}
+        for tensor, ref in pairs:
+            if not isinstance(ref, str) or not isinstance(tensor, str) or not ref:
+                raise ArchcostError(f"'tie' must name a layer or map tensors to layers, got {raw!r}",
+                                    "write e.g. 'tie: conv1' or 'tie: {weight: conv1}'")
+            if ref not in local or ref in ("in", "input"):
+                hint = suggest(ref, [k for k in local if k not in ("in", "input")])
+                raise ArchcostError(f"'tie' names '{ref}', which is not an earlier layer here",
+                                    hint or "tie to a layer written above this one")
+            out[tensor] = local[ref]
+        return out
+
+    def node(self, op_name, args, env, full, inputs, defaults, line, tie=None):
         op = get_op(op_name)
         raw = dict(defaults.get(op_name) or {})
         raw.update(args)
         attrs = {k: resolve(v, env) for k, v in raw.items()}
         self.check_size(len(self.g) + 1)
-        ir.add_node(self.g, full, op.name, attrs, inputs, line=line, file=self.file)
+        ir.add_node(self.g, full, op.name, attrs, inputs, line=line, file=self.file, tie=tie)
 
     def block(self, bname, args, env, full, inputs, outer_defaults, stack) -> str:
         """Expand a block instance. Its defaults are the caller's, overridden by the block's own."""
