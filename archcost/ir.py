@@ -37,24 +37,25 @@ def add_node(g: nx.DiGraph, name: str, op: str, attrs: dict, inputs=(), line=Non
              tie: dict | None = None) -> None:
     """Add a node; its attributes are checked against the op's schema here. ``tie`` maps its tensors
     to the earlier layers whose tensors they are (``{"weight": "conv1"}``; ``"*"``: all of them)."""
-    where = dict(file=file or g.graph.get("file"), line=line, layer=name)
+    file = file or g.graph.get("file")
+    where = lambda: dict(file=file, line=line, layer=name)  # noqa: E731  (built only for an error)
     if name in g:
-        raise ArchcostError(f"the name '{name}' is used twice", "give each layer its own name", **where)
+        raise ArchcostError(f"the name '{name}' is used twice", "give each layer its own name", **where())
     try:
         the_op = get_op(op)
         checked = _checked(op, attrs)
         the_op.check_inputs(len(inputs))
     except ArchcostError as exc:
-        raise exc.located(**where)
+        raise exc.located(**where())
     for src in inputs:
         if src not in g:
             raise ArchcostError(f"input '{src}' is not a layer of the network",
-                                "name an existing layer in 'input:'", **where)
+                                "name an existing layer in 'input:'", **where())
     for target in (tie or {}).values():
         if target not in g or target == name:
             raise ArchcostError(f"'tie' names '{target}', which is not an earlier layer",
-                                "tie to a layer written above this one", **where)
-    g.add_node(name, op=op, attrs=checked, inputs=tuple(inputs), line=line, file=where["file"])
+                                "tie to a layer written above this one", **where())
+    g.add_node(name, op=op, attrs=checked, inputs=tuple(inputs), line=line, file=file)
     if tie:
         g.nodes[name]["tie"] = dict(tie)
         g.graph["ties"] = True

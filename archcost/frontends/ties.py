@@ -10,7 +10,7 @@ initializer. An ``Identity`` makes a new tensor: torch's exporter writes one for
 parameters that happen to hold equal values (every fresh LayerNorm's weight of ones), which
 ``sum(p.numel())`` counts twice, and so does archcost.
 
->>> class Imp: consts, params, weight_of, roles, ties = {"w": 1}, {"w"}, {}, {}, {}
+>>> class Imp: consts, params, multi, weight_of, roles, ties = {"w": 1}, {"w"}, {"w"}, {}, {}, {}
 >>> imp = Imp()
 >>> reads(imp, "conv1", "weight", "w"); reads(imp, "conv2", "weight", "w"); imp.ties
 {'conv2': {'weight': 'conv1'}}
@@ -25,29 +25,40 @@ ROLES = {"Conv": ("weight", "bias"), "ConvTranspose": ("weight", "bias"), "Gemm"
 NORMS = ("BatchNormalization", "LayerNormalization")   # scale and shift count only as initializers
 
 
-def reads(imp, layer: str, role: str, t: str) -> None:
+def reads(imp, layer: str, role: str, t) -> None:
     """``layer`` reads the constant ``t`` as its ``role`` tensor: the first reader owns it, a later one is tied."""
     first = imp.weight_of.setdefault(t, (layer, role))
-    imp.roles.setdefault(layer, set()).add(role)
-    if first[0] != layer and first[1] == role:
-        imp.ties.setdefault(layer, {})[role] = first[0]
+    if first[0] != layer:   # rare: kept apart so that an untied graph pays one dict operation per weight
+        imp.roles.setdefault(layer, set()).add(role)
+        if first[1] == role:
+            imp.ties.setdefault(layer, {})[role] = first[0]
 
 
 def share(imp, node, layer: str) -> None:
     """Record the constants ``node`` (now the archcost layer ``layer``) reads in its weight slots."""
+    multi = imp.multi   # only a tensor that two nodes read can be tied: the others are skipped at once
     roles = ROLES.get(node.op_type)
     if roles is None:   # a learned tensor an Add, Mul or Concat reads (position embedding, layer scale, token)
         for t in node.input:
-            if t in imp.params:
+            if t in multi and t in imp.params:
                 reads(imp, layer, "weight", t)
         return
+    consts, params, norm = imp.consts, imp.params, node.op_type in NORMS
     for role, t in zip(roles, node.input[1:]):
-        if t and t in imp.consts and (t in imp.params or node.op_type not in NORMS):
+        if t in multi and t in consts and (not norm or t in params):
             reads(imp, layer, role, t)
+    if layer in imp.ties:   # a tied layer: which tensors it reads decides 'tie: owner' or 'tie: {weight: owner}'
+        imp.roles[layer].update(role for role, t in zip(roles, node.input[1:])
+                                if t in consts and (not norm or t in params))
 
 
 def write_ties(imp) -> None:
     """Each tied layer's ``tie``: the owner's name when every weight it reads is that layer's, else per tensor."""
+    if not imp.ties:
+        return
+    for owner, role in imp.weight_of.values():   # the roles each tied layer owns, besides those it reads
+        if owner in imp.ties:
+            imp.roles[owner].add(role)
     for layer, tie in imp.ties.items():
         owners = set(tie.values())
         whole = len(owners) == 1 and set(tie) == imp.roles[layer]

@@ -261,11 +261,11 @@ class _Expander:
         for item in layers:
             line = _line(item, _line(layers))
             item = _need_mapping(item, "a layer", self.file, line)
-            # an unnamed layer's errors name the block instance it is in (the line points at it)
-            layer_for_errors = ".".join(p for p in (prefix, str(item.get("name") or "")) if p) or None
             try:
                 prev = self.layer(item, env, prefix, local, prev, defaults, stack, explicit, counts)
             except ArchcostError as exc:
+                # an unnamed layer's errors name the block instance it is in (the line points at it)
+                layer_for_errors = ".".join(p for p in (prefix, str(item.get("name") or "")) if p) or None
                 raise self.err(exc, line, layer_for_errors)
         return prev
 
@@ -294,6 +294,12 @@ class _Expander:
         full = f"{prefix}.{name}" if prefix and name else prefix or name
         inputs = self.inputs(item.get("input"), local, prev, full)
         tie = self.tie(item["tie"], local, op_name) if "tie" in item else None
+        if "repeat" not in item and "when" not in item and op_name not in self.spec.blocks:
+            # one layer of a registered op (every row of an imported or exported spec): no copies to make
+            self.node(op_name, {k: v for k, v in item.items() if k not in LAYER_KEYS}, {**env, "i": 0}, full,
+                      inputs, defaults, line, tie)
+            local[name] = full
+            return full
 
         when = resolve(item.get("when", True), env)
         if not isinstance(when, bool):
@@ -373,9 +379,9 @@ class _Expander:
 
     def node(self, op_name, args, env, full, inputs, defaults, line, tie=None):
         op = get_op(op_name)
-        raw = dict(defaults.get(op_name) or {})
-        raw.update(args)
-        attrs = {k: resolve(v, env) for k, v in raw.items()}
+        base = defaults.get(op_name)
+        raw = {**base, **args} if base else args
+        attrs = {k: resolve(v, env) if isinstance(v, (str, list)) else v for k, v in raw.items()}
         self.check_size(len(self.g) + 1)
         ir.add_node(self.g, full, op.name, attrs, inputs, line=line, file=self.file, tie=tie)
 
