@@ -154,6 +154,23 @@ def test_onnx_an_identity_of_an_initializer_is_a_parameter_of_its_own(tmp_path):
     assert _analyze_model(model, tmp_path).totals.params == 584 + 584
 
 
+def test_onnx_a_shape_initializer_two_reshapes_read_is_no_weight(tmp_path):
+    """One initializer holding a target shape (and an axis list) read by two layers that have no weights:
+    nothing to tie; the figures are those of each layer alone (two 8 -> 8 3x3 convs: 1,168)."""
+    onnx = pytest.importorskip("onnx")
+    h, T = onnx.helper, onnx.TensorProto
+    model, _ = _conv_graph(b2="b1")
+    g = model.graph
+    g.output[0].name = "z"
+    g.initializer.append(h.make_tensor("shape", T.INT64, [2], [1, 128]))
+    g.initializer.append(h.make_tensor("back", T.INT64, [4], [1, 8, 4, 4]))
+    g.node.extend([h.make_node("Reshape", ["y", "shape"], ["r1"], name="flat1"),
+                   h.make_node("Reshape", ["r1", "back"], ["r2"], name="map"),
+                   h.make_node("Reshape", ["r2", "shape"], ["z"], name="flat2")])
+    r = _analyze_model(model, tmp_path)
+    assert r.totals.params == 584 and not any(x.tied for x in r.layers if x.op != "conv")
+
+
 def test_onnx_export_of_a_tied_spec_reads_one_initializer_and_imports_back(tmp_path):
     onnx = pytest.importorskip("onnx")
     from archcost.frontends.onnx_export import export_model

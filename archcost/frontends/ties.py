@@ -22,6 +22,7 @@ from __future__ import annotations
 ROLES = {"Conv": ("weight", "bias"), "ConvTranspose": ("weight", "bias"), "Gemm": ("weight", "bias"),
          "MatMul": ("weight",), "PRelu": ("weight",), "BatchNormalization": ("weight", "bias"),
          "LayerNormalization": ("weight", "bias")}
+LEARNED = ("Add", "Mul", "Concat")   # ops whose constant operand may be a learned tensor
 NORMS = ("BatchNormalization", "LayerNormalization")   # scale and shift count only as initializers
 
 
@@ -38,7 +39,9 @@ def share(imp, node, layer: str) -> None:
     """Record the constants ``node`` (now the archcost layer ``layer``) reads in its weight slots."""
     multi = imp.multi   # only a tensor that two nodes read can be tied: the others are skipped at once
     roles = ROLES.get(node.op_type)
-    if roles is None:   # a learned tensor an Add, Mul or Concat reads (position embedding, layer scale, token)
+    if roles is None:   # a learned tensor an Add, Mul or Concat reads (position embedding, layer scale, token);
+        if node.op_type not in LEARNED:   # a shape or an axis two Reshapes read is no weight
+            return
         for t in node.input:
             if t in multi and t in imp.params:
                 reads(imp, layer, "weight", t)
