@@ -5,7 +5,8 @@ Node data (written by the loader): ``op`` (a registered op name), ``attrs``
 names: edges alone do not keep the order a concat needs), ``line`` and ``file``
 (where the layer is written). Passes add facts to the same node data:
 ``shape`` and ``input_shapes`` (shapes pass), ``params``, ``flops`` and
-``memory_kb`` (costs pass). Graph data: ``name``, ``title``, ``source``,
+``memory_kb`` (costs pass); ``tie`` (a layer whose weights are another's) and ``tied`` (the ties
+resolved: passes/ties.py). Graph data: ``name``, ``title``, ``source``,
 ``file``, ``settings``.
 
 >>> g = new_graph("tiny")
@@ -32,22 +33,32 @@ def new_graph(name: str, **meta) -> nx.DiGraph:
     return g
 
 
-def add_node(g: nx.DiGraph, name: str, op: str, attrs: dict, inputs=(), line=None, file=None) -> None:
-    """Add a node; its attributes are checked against the op's schema here."""
-    where = dict(file=file or g.graph.get("file"), line=line, layer=name)
+def add_node(g: nx.DiGraph, name: str, op: str, attrs: dict, inputs=(), line=None, file=None,
+             tie: dict | None = None) -> None:
+    """Add a node; its attributes are checked against the op's schema here. ``tie`` maps its tensors
+    to the earlier layers whose tensors they are (``{"weight": "conv1"}``; ``"*"``: all of them)."""
+    file = file or g.graph.get("file")
+    where = lambda: dict(file=file, line=line, layer=name)  # noqa: E731  (built only for an error)
     if name in g:
-        raise ArchcostError(f"the name '{name}' is used twice", "give each layer its own name", **where)
+        raise ArchcostError(f"the name '{name}' is used twice", "give each layer its own name", **where())
     try:
         the_op = get_op(op)
         checked = _checked(op, attrs)
         the_op.check_inputs(len(inputs))
     except ArchcostError as exc:
-        raise exc.located(**where)
+        raise exc.located(**where())
     for src in inputs:
         if src not in g:
             raise ArchcostError(f"input '{src}' is not a layer of the network",
-                                "name an existing layer in 'input:'", **where)
-    g.add_node(name, op=op, attrs=checked, inputs=tuple(inputs), line=line, file=where["file"])
+                                "name an existing layer in 'input:'", **where())
+    for target in (tie or {}).values():
+        if target not in g or target == name:
+            raise ArchcostError(f"'tie' names '{target}', which is not an earlier layer",
+                                "tie to a layer written above this one", **where())
+    g.add_node(name, op=op, attrs=checked, inputs=tuple(inputs), line=line, file=file)
+    if tie:
+        g.nodes[name]["tie"] = dict(tie)
+        g.graph["ties"] = True
     for src in inputs:
         g.add_edge(src, name)
 

@@ -74,14 +74,18 @@ class Layer(NamedTuple):
     layout: str = ""          # the output's axes: CHW, HWC (channels last), LD (tokens x dim), N
     input_layout: str = ""    # the first input's
     memory_bytes: int = 0       # exact; memory_kb = memory_bytes / 1024 is a float for JSON's sake
+    tied: tuple = ()            # ((tensor, owner layer, elements), ...): weights counted at their owner
 
     def folding(self, others) -> "Layer":
         """This layer's row with the in-place layers that follow it folded in: their costs added."""
-        return Layer(self.name, self.op, self.kind, self.inputs, self.input_shapes, self.output_shape,
-                     self.memory_kb + sum(x.memory_kb for x in others), self.params + sum(x.params for x in others),
-                     self.flops + sum(x.flops for x in others), self.attrs, self.cells, self.inplace, self.line,
-                     self.file, self.folded + tuple(x.name for x in others), self.layout, self.input_layout,
-                     self.memory_bytes + sum(x.memory_bytes for x in others))
+        kb, params, flops, nbytes, names, tied = self.memory_kb, self.params, self.flops, self.memory_bytes, [], self.tied
+        for x in others:   # one loop, not six sums: a 100,000-layer table folds tens of thousands of rows
+            kb, params, flops, nbytes = kb + x.memory_kb, params + x.params, flops + x.flops, nbytes + x.memory_bytes
+            names.append(x.name)
+            tied += x.tied
+        return Layer(self.name, self.op, self.kind, self.inputs, self.input_shapes, self.output_shape, kb, params,
+                     flops, self.attrs, self.cells, self.inplace, self.line, self.file, self.folded + tuple(names),
+                     self.layout, self.input_layout, nbytes, tied)
 
     @property
     def input_shape(self) -> tuple:
@@ -94,6 +98,8 @@ class Layer(NamedTuple):
              "memory_bytes": self.memory_bytes, "params": self.params, "flops": self.flops}
         if self.folded:
             d["folded"] = list(self.folded)
+        if self.tied:
+            d["tied"] = [{"tensor": t, "layer": o, "params": n} for t, o, n in self.tied]
         if self.layout:
             d["layout"], d["input_layout"] = self.layout, self.input_layout
         for k, v in self.attrs.items():
@@ -261,7 +267,7 @@ def build_report(g: nx.DiGraph, conv: Conventions) -> Report:
         layers.append(Layer(name, d["op"], op.kind, d["inputs"], d["input_shapes"], d["shape"], d["memory_kb"],
                             d["params"], d["flops"], a, cells[id(a)], op.inplace, d.get("line"), d.get("file"), (),
                             d.get("layout", ""), g.nodes[first].get("layout", "") if first else "",
-                            memory_bytes=d["memory_bytes"]))
+                            memory_bytes=d["memory_bytes"], tied=d.get("tied", ())))
     meta = g.graph
     return Report(network=meta["name"], title=meta.get("title", meta["name"]), source=meta.get("source", ""),
                   family=meta.get("family", meta["name"]), file=meta.get("file"), input=tuple(input_shape),

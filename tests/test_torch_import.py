@@ -188,8 +188,10 @@ def test_an_unmapped_layer_is_named():
         archcost.from_torch(net, input=(3, 8, 8))
 
 
-def test_shared_weights_are_refused_rather_than_counted_twice():
+def test_a_module_called_twice_counts_its_weights_once():
     conv = nn.Conv2d(8, 8, 3, padding=1)
     net = nn.Sequential(nn.Conv2d(3, 8, 1), conv, conv)
-    with pytest.raises(ArchcostError, match="the module '1' is called twice"):
-        archcost.from_torch(net, input=(3, 8, 8))
+    r = archcost.from_torch(net, input=(3, 8, 8))
+    # sum(p.numel()) counts the shared conv once: 3 x 8 + 8 + 8 x 8 x 9 + 8 = 616 (torch 2.13)
+    assert r.totals.params == sum(p.numel() for p in net.parameters()) == 616
+    assert r.layer("1_2").tied == (("weight", "1", 576), ("bias", "1", 8))

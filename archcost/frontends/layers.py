@@ -54,10 +54,14 @@ class Layers:
     def add(self, what: str, name: str, op: str, attrs: dict, inputs: list, out) -> str:
         """One layer reading the activations ``inputs``, its shape from the op's rule; ``what`` names
         the source's construct in errors."""
-        ins = [self.act(t) for t in inputs]
-        key = (op, tuple((k, _hashable(v)) for k, v in attrs.items()),
-               tuple(x.shape for x in ins))
-        shape = self.shapes.get(key)
+        acts = self.acts
+        ins = [acts[t] if t in acts else self.act(t) for t in inputs]   # act() explains a missing one
+        key = (op, tuple(attrs.items()), tuple(x.shape for x in ins))
+        try:
+            shape = self.shapes.get(key)
+        except TypeError:   # an attribute holds a list ([3, 1], a connection table): the key holds tuples
+            key = (op, tuple((k, _hashable(v)) for k, v in attrs.items()), key[2])
+            shape = self.shapes.get(key)
         if shape is None:   # rules are pure: the copies of a repeated block are computed once
             the_op = get_op(op)
             try:

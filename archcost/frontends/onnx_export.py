@@ -36,6 +36,8 @@ class _Writer:
         self.weights = weights
         self.nodes, self.inits, self.inputs = [], [], []
         self.opset = OPSET   # raised by a layer whose ONNX op is newer (DeformConv: 19)
+        self.layer, self.tie = "", {}   # the layer being written and its ties ({tensor: layer})
+        self.shapes: dict[str, list] = {}
 
     def node(self, op_type, inputs, output, name, doc=None, **attrs):
         n = self.h.make_node(op_type, list(inputs), [output], name=name, **attrs)
@@ -45,8 +47,22 @@ class _Writer:
         return output
 
     def weight(self, name, shape):
-        """A parameter: a zero-filled initializer, or a graph input with its shape."""
+        """A parameter: a zero-filled initializer, or a graph input with its shape. A tied layer's
+        (``tie``) is its owner's: both nodes read one initializer, which the import reads as the tie."""
         shape = [int(d) for d in shape]
+        suffix = name[len(self.layer):] if name.startswith(self.layer) else ""
+        target = self.tie.get("*") or self.tie.get("bias" if name.endswith(".bias") else "weight")
+        if suffix[:1] not in (".", "/"):
+            suffix = ""
+        if suffix and target:
+            owner = self.shapes.get(target + suffix, [target + suffix])[0]
+            if owner not in self.shapes or self.shapes[owner][1] != shape:
+                raise ArchcostError(f"its tied tensor {name} {shape} is not {target}'s "
+                                    f"({self.shapes[owner][1] if owner in self.shapes else 'none'})",
+                                    "ONNX reads one tensor in both nodes: tie layers whose weights have the same shape")
+            self.shapes[name] = [owner, shape]
+            return owner
+        self.shapes[name] = [name, shape]
         T = self.onnx.TensorProto.FLOAT
         if self.weights == "zeros":
             self.inits.append(self.h.make_tensor(name, T, shape, bytes(4 * math.prod(shape)), raw=True))
@@ -81,6 +97,7 @@ def export_model(g, weights: str = "zeros"):
         if handler is None:
             raise ArchcostError(f"archcost's '{d['op']}' has no ONNX equivalent", _UNEXPORTABLE.get(d["op"], ""),
                                 layer=name, file=g.graph.get("file"))
+        w.layer, w.tie = name, d.get("tie") or {}
         try:
             handler(w, name, d["attrs"], list(d["inputs"]), list(d["input_shapes"]), d["shape"])
         except ArchcostError as exc:

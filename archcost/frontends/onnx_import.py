@@ -45,6 +45,7 @@ from ..ops.base import same_pads
 from . import need
 from .layers import Act, Layers
 from .onnx_fold import FOLD
+from .ties import reads, share, write_ties
 
 onnx = need("onnx", "onnx")   # the optional extra: this module is imported only for an ONNX file
 
@@ -54,6 +55,7 @@ INTERNAL = "archcost: internal to the next layer"
 WEIGHT = "archcost: a weight"   # the doc_string of a weight given as a graph input (export --weights none)
 MIN_OPSET = 11   # Clip's bounds and Pad's pads became inputs in 11; opsets 11 to 21 are tested
 SQRT2 = math.sqrt(2.0)
+EPS = float(np.float32(1e-5))   # ONNX's default epsilon of a batch norm, as the float32 the file holds
 
 
 class _Node:
@@ -141,6 +143,7 @@ class _Importer(Layers):
         # where the batch axis is in each activation's ONNX shape (default 0; None: merged into another
         # axis, as torch's attention folds batch x heads): archcost's shape is the ONNX shape without it
         self.batch_at: dict[str, int | None] = {}
+        self.weight_of, self.roles, self.ties = {}, {}, {}   # tied weights: ties.py
 
     # ------------------------------------------------------------ the walk
     def run(self) -> dict:
@@ -148,11 +151,14 @@ class _Importer(Layers):
         for init in self.graph.initializer:
             self.consts[init.name] = init
             self.params.add(init.name)
-        nodes = [_Node(n) for n in self.graph.node]
-        types = Counter()
-        producer, consumers = self.producer, self.consumers
-        for node in nodes:
-            types[node.op_type] += 1
+        producer, consumers, consts, nodes = self.producer, self.consumers, self.consts, []
+        for n in self.graph.node:
+            if n.op_type == "Constant" and n.attribute[0].name == "value":   # a third of an exported graph
+                producer[n.output[0]] = n    # (a batch norm's statistics): no walk, its tensor read when asked
+                consts[n.output[0]] = n.attribute[0].t
+                continue
+            node = _Node(n)
+            nodes.append(node)
             for t in node.output:
                 producer[t] = node
             for t in node.input:
@@ -160,6 +166,11 @@ class _Importer(Layers):
                     consumers[t].append(node)
                 else:
                     consumers[t] = [node]
+        types = Counter(node.op_type for node in nodes)
+        self.multi = {t for t, users in consumers.items() if len(users) > 1}   # what ties.py looks at:
+        weights = {v.name for v in self.graph.input}.union(consts)   # the readers of a constant read twice
+        self.tie_nodes = {id(n) for t in self.multi if t in weights
+                          or getattr(producer.get(t), "op_type", "") in CARRY_PARAM for n in consumers[t]}
         shape = self.network_input()
         self.check_known_ops(nodes, types)
         for node in nodes:   # a weight shared through Identity (equal-valued initializers) is still a weight
@@ -168,17 +179,19 @@ class _Importer(Layers):
         for node in nodes:
             if node.op_type in FUSE:
                 FUSE[node.op_type](self, node)
+        skip = self.skip
         for node in nodes:
-            if id(node) in self.skip:
+            if skip and id(node) in skip:
                 continue
             try:
                 self.visit(node)
             except ArchcostError as exc:
                 raise exc.located(file=self.path, layer=self.node_name(node))
+        write_ties(self)
         return self.data(shape)
 
     def visit(self, node) -> None:
-        if id(node) in self.fused:
+        if self.fused and id(node) in self.fused:
             if callable(self.fused[id(node)]):   # a pattern whose attributes need the shapes the walk knows
                 self.fused[id(node)](self, node)
                 return
@@ -188,9 +201,6 @@ class _Importer(Layers):
                       name=name[0] if name else None)
             return
         op_type = node.op_type
-        if op_type == "Constant" and node.attribute[0].name == "value":
-            self.consts[node.output[0]] = node.attribute[0].t    # read when a rule asks for its values
-            return
         if op_type in FOLD and self.foldable(node):
             values = [self.folding_value(t) if t else None for t in node.input]
             a = _attrs(node)
@@ -349,7 +359,10 @@ class _Importer(Layers):
         """One archcost layer for ``node`` reading the activations ``inputs``."""
         out = out or node.output[0]
         self.batch_at[out] = self.batch_at.get(inputs[0], 0) if inputs else 0
-        return self.add(node.op_type, name or self.node_name(node), op, attrs, inputs, out)
+        layer = self.add(node.op_type, name or self.node_name(node), op, attrs, inputs, out)
+        if self.tie_nodes and id(node) in self.tie_nodes and op != "unknown" and id(node) not in self.fused:
+            share(self, node, layer)   # it reads a constant another node reads too
+        return layer
 
     def alias(self, out, source, batch_at=...) -> None:
         super().alias(out, source)
@@ -576,7 +589,7 @@ def _batchnorm(imp, node, a):
     x = imp.act(node.input[0])
     scale, shift = node.input[1:3]
     attrs = {}
-    _put(attrs, "eps", float(np.float32(a.get("epsilon", 1e-5))), float(np.float32(1e-5)))
+    _put(attrs, "eps", float(np.float32(a["epsilon"])) if "epsilon" in a else EPS, EPS)
     if "eps" in attrs:
         attrs["eps"] = float(f"{attrs['eps']:.6g}")
     if not (imp.is_param(scale) or imp.is_param(shift)):
@@ -699,6 +712,7 @@ def _fold_bias(imp, node, x: str, c: str) -> bool:
     if not imp.is_param(c) or math.prod(imp.const_shape(c)) != layer["out"]:
         return False
     del layer["bias"]
+    reads(imp, layer["name"], "bias", c)
     imp.alias(node.output[0], x)
     return True
 

@@ -44,6 +44,9 @@ def layer_row(name: str, data: dict, prev: str) -> dict:
     inputs = list(data["inputs"])
     if inputs != [prev]:
         out["input"] = inputs[0] if len(inputs) == 1 else inputs
+    tie = data.get("tie")
+    if tie:   # its weights are another layer's: 'tie: conv1', or per tensor 'tie: {weight: conv1}'
+        out["tie"] = tie["*"] if list(tie) == ["*"] else dict(tie)
     return out
 
 

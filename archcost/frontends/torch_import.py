@@ -25,6 +25,7 @@ import operator
 from ..errors import ArchcostError
 from . import need
 from .layers import Act, Layers
+from .ties import reads, write_ties
 
 torch = need("torch", "torch")   # the optional extra: this module is imported only by from_torch
 nn, F = torch.nn, torch.nn.functional
@@ -52,6 +53,7 @@ def torch_spec_data(module, input=(3, 224, 224), name: str | None = None) -> dic
             rows.visit(node)
         except ArchcostError as exc:
             raise exc.located(file=f"<{name}>", layer=rows.layer_name(node))
+    write_ties(rows)
     return rows.spec(name, name, f"torch module {type(module).__module__}.{type(module).__qualname__}, "
                      "traced with torch.fx", shape)
 
@@ -112,7 +114,8 @@ class _Rows(Layers):
         self.done: set = set()
         self.pieces: dict = {}        # modules returning a tuple whose [0] is the layer (attention)
         self.views: dict = {}         # reshaped activations only a known pattern may read (a channel shuffle)
-        self.weighted: set[str] = set()   # modules with parameters already counted
+        self.weight_of, self.roles, self.ties = {}, {}, {}   # tied weights: ties.py
+        self.held: set[int] = set()        # ids of the parameters some layer holds
         self.params: dict = {}        # nodes that read a parameter (get_attr, its expand): node -> shape
     def act(self, key):
         if key in self.views:
@@ -141,11 +144,6 @@ class _Rows(Layers):
             #           where an op uses it (and refused there)
         if node.op == "call_module":
             module = self.gm.get_submodule(node.target)
-            if any(True for _ in module.parameters(recurse=False)):
-                if node.target in self.weighted:
-                    raise ArchcostError(f"the module '{node.target}' is called twice: its weights are shared, and "
-                                        "archcost would count them twice", "give each call its own module")
-                self.weighted.add(node.target)
             handler = next((MODULES[t] for t in type(module).__mro__ if t in MODULES), BY_CLASS.get(type(module).__name__))
             what = type(module).__name__
         elif node.op == "call_function":
@@ -158,7 +156,28 @@ class _Rows(Layers):
         if handler is None:
             raise ArchcostError(f"archcost has no mapping for {what}", "archcost maps torch's standard layers; "
                                 "write this one as an archcost op, or export the model to ONNX")
+        made = len(self.layers)
         handler(self, node, module)
+        if module is not None and len(self.layers) > made and node in self.acts:
+            self.share(node, module)
+
+    def share(self, node, module) -> None:
+        """The module's parameters, by role (weight, bias): a role whose parameters an earlier layer holds
+        (a module called twice, or two modules given one nn.Parameter) is tied to that layer."""
+        layer = self.acts[node].layer
+        roles: dict[str, list] = {}
+        for pname, p in module.named_parameters():
+            roles.setdefault("bias" if pname.endswith("bias") else "weight", []).append(id(p))
+        if layer not in self.by_name or not roles:
+            return
+        for role, ids in roles.items():
+            key = tuple(sorted(ids))
+            if key not in self.weight_of and any(i in self.held for i in ids):
+                raise ArchcostError(f"the module '{node.target}' shares some of its {role} parameters with "
+                                    f"another module, not all: archcost ties a layer's weight or bias whole",
+                                    "share whole parameters (module.weight = other.weight)")
+            self.held.update(ids)
+            reads(self, layer, role, key)
 
     def emit(self, node, op, attrs, inputs=None):
         sources = inputs if inputs is not None else [node.args[0]]

@@ -221,6 +221,15 @@ class Op:
     def flops(self, a, ins, out, bias_flops=True):
         return 0
 
+    def tensors(self, a, ins, out) -> dict:
+        """Its parameters by tensor (name -> elements), what a tie shares (``tie: {weight: conv1}``):
+        ``bias`` is what ``bias: false`` leaves out, ``weight`` the rest; an op with other tensors names them."""
+        total = self.params(a, ins, out)
+        if "bias" not in self.attrs or not a["bias"]:
+            return {"weight": total} if total else {}
+        weight = self.params({**a, "bias": False}, ins, out)
+        return {"weight": weight, "bias": total - weight} if weight else {"bias": total}
+
     def counts(self, a, ins, out) -> dict | None:
         """Named counts of one layer (``{"macs": ..., "bias": ...}``) that a FLOP counting
         convention weighs (:mod:`archcost.counting`). None: the op names none, and every

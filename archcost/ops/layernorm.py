@@ -37,6 +37,10 @@ class LayerNorm(SameShape):
     def params(self, a, ins, out):
         return 2 * ins[0][self.axis] if a["affine"] else 0
 
+    def tensors(self, a, ins, out):
+        """gamma ('weight') and beta ('bias'), as torch names them: what a tie shares."""
+        return {"weight": ins[0][self.axis], "bias": ins[0][self.axis]} if a["affine"] else {}
+
     def flops(self, a, ins, out, bias_flops=True):
         return elements(out)
 

@@ -21,6 +21,10 @@ class BatchNorm(SameShape):
     def params(self, a, ins, out):
         return 2 * ins[0][0] if a["affine"] else 0
 
+    def tensors(self, a, ins, out):
+        """gamma ('weight') and beta ('bias'), as torch names them: what a tie shares."""
+        return {"weight": ins[0][0], "bias": ins[0][0]} if a["affine"] else {}
+
     def rules(self, a, bias_flops=True, flops=True):
         return (("batchnorm", "Batch norm ('+ batchnorm' in a row's notes) runs in place, folded into that row: "
                               "no memory of its own; 2C parameters (gamma and beta"

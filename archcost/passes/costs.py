@@ -73,3 +73,6 @@ def compute_costs(g: nx.DiGraph, conv: Conventions = Conventions()) -> None:
                 costs = dict(params=int(params), flops=int(flops), memory_kb=nbytes / conv.kb, memory_bytes=nbytes)
             seen[key] = costs
         data.update(costs)
+    if g.graph.get("ties"):   # layers whose weights are another's (passes/ties.py)
+        from .ties import tie_weights
+        tie_weights(g)

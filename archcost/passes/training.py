@@ -141,7 +141,7 @@ def needs_grad(report) -> dict:
     """Layer -> does its output need a gradient (it has parameters, or something before it has)?"""
     need: dict[str, bool] = {}
     for x in report.layers:
-        need[x.name] = x.params > 0 or any(need.get(i, False) for i in x.inputs)
+        need[x.name] = x.params > 0 or bool(x.tied) or any(need.get(i, False) for i in x.inputs)
     return need
 
 
@@ -228,13 +228,21 @@ def _backward_peak(report, layers, need, size, batch) -> tuple[int, tuple]:
             delta[last_reader[i] + 1] -= g
     best, at, live = -1, 0, (0, 0, 0)
     saved = act = 0
-    params_after = sum(x.params for x in layers)   # parameters of layers i .. n-1
+    made = [x.params for x in layers]   # parameters whose gradient the backward of layer i makes first:
+    last_use: dict[tuple, tuple] = {}   # a tied tensor's, at its last user (backward runs in reverse)
+    for i, x in enumerate(report.layers):
+        for tensor, owner, elements in x.tied:
+            last_use[owner, tensor] = (i, elements)
+    for (owner, _), (i, elements) in last_use.items():
+        made[index[owner]] -= elements
+        made[i] += elements
+    params_after = sum(made)                        # gradients made by the backward of layers i .. n-1
     alive = []
     for i, x in enumerate(layers):
         saved += x.saved_bytes                      # saved by layers 0 .. i
         act += delta[i]
         alive.append((saved, params_after * size, act))
-        params_after -= x.params
+        params_after -= made[i]
     for i in range(n - 1, -1, -1):
         total = sum(alive[i])
         if total > best:

@@ -118,6 +118,10 @@ def work(layer: Layer, report: Report, units: str = "KB", train: bool = False) -
                                                  _attr_text(op, layer.attrs)])), "")]
     lines += _shape_lines(out)
     params, flops, memory = layer_costs(op, a, ins, _atoms(out), report.conventions)
+    if layer.tied:   # weights that are another layer's are counted there (passes/ties.py)
+        from ..passes.ties import tied_text, untied
+        params = untied(params if isinstance(params, Term) else Term(params), layer.tied)
+        notes.append(f"tied: {tied_text(layer.tied)}, counted there, not here")
     seen = set()
     for label, t in ((f"memory ({units})", memory_term(memory, units)), ("parameters", params), ("FLOPs", flops)):
         t = t if isinstance(t, Term) else Term(t)

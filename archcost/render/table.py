@@ -146,4 +146,7 @@ def render_table(report: Report, fmt: str = "text", all: bool = False, exact: bo
     body.append(["total"] + [""] * 8 + cells(t))
     headers = headers_for(report)[:9] + [f"memory ({units})"] + (["params", "FLOPs"] if exact else HEADERS[10:])
     notes = [conventions_note(report, all, exact)] + ([units_note(units)] if units != "KB" else [])
+    if any(x.tied for x in report.layers):
+        from ..passes.ties import tied_note
+        notes.append(tied_note(report.layers))
     return emit(headers, body, fmt, title=describe(report), notes=notes)

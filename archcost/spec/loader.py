@@ -59,7 +59,7 @@ DEFAULT_MAX_NODES = 100_000   # a table of 100,000 layers takes about 5 s of CPU
 MAX_BLOCK_DEPTH = 100   # blocks within blocks; real networks nest three or four
 HEADER_KEYS = ("name", "title", "source", "family", "input", "params", "defaults", "blocks",
                "layers", "variants", "notes", "published")
-LAYER_KEYS = ("name", "op", "input", "repeat", "when")
+LAYER_KEYS = ("name", "op", "input", "repeat", "when", "tie")
 BLOCK_KEYS = ("params", "defaults", "layers", "doc")
 VARIANT_KEYS = ("title", "source", "set", "input", "aliases")
 
@@ -261,11 +261,11 @@ class _Expander:
         for item in layers:
             line = _line(item, _line(layers))
             item = _need_mapping(item, "a layer", self.file, line)
-            # an unnamed layer's errors name the block instance it is in (the line points at it)
-            layer_for_errors = ".".join(p for p in (prefix, str(item.get("name") or "")) if p) or None
             try:
                 prev = self.layer(item, env, prefix, local, prev, defaults, stack, explicit, counts)
             except ArchcostError as exc:
+                # an unnamed layer's errors name the block instance it is in (the line points at it)
+                layer_for_errors = ".".join(p for p in (prefix, str(item.get("name") or "")) if p) or None
                 raise self.err(exc, line, layer_for_errors)
         return prev
 
@@ -293,6 +293,13 @@ class _Expander:
                                 "name the layer; inside a block, name: \"\" gives a layer the instance's own name")
         full = f"{prefix}.{name}" if prefix and name else prefix or name
         inputs = self.inputs(item.get("input"), local, prev, full)
+        tie = self.tie(item["tie"], local, op_name) if "tie" in item else None
+        if "repeat" not in item and "when" not in item and op_name not in self.spec.blocks:
+            # one layer of a registered op (every row of an imported or exported spec): no copies to make
+            self.node(op_name, {k: v for k, v in item.items() if k not in LAYER_KEYS}, {**env, "i": 0}, full,
+                      inputs, defaults, line, tie)
+            local[name] = full
+            return full
 
         when = resolve(item.get("when", True), env)
         if not isinstance(when, bool):
@@ -327,7 +334,7 @@ class _Expander:
             if op_name in self.spec.blocks:
                 out = self.block(op_name, args, env_i, inst_full, ins, defaults, stack)
             else:
-                self.node(op_name, args, env_i, inst_full, ins, defaults, line)
+                self.node(op_name, args, env_i, inst_full, ins, defaults, line, tie)
                 out = inst_full
             if inst != name:
                 local[inst] = out
@@ -353,13 +360,30 @@ class _Expander:
             out.append(local[ref])
         return out
 
-    def node(self, op_name, args, env, full, inputs, defaults, line):
+    def tie(self, raw, local, op_name) -> dict:
+        """``tie: conv1`` (all its weights are conv1's) or ``tie: {weight: conv1}`` -> {tensor: layer}."""
+        if op_name in self.spec.blocks:
+            raise ArchcostError(f"'tie' on a block ('{op_name}')", "tie the block's layers inside it")
+        pairs = raw.items() if isinstance(raw, dict) else [("*", raw)]
+        out = {}
+        for tensor, ref in pairs:
+            if not isinstance(ref, str) or not isinstance(tensor, str) or not ref:
+                raise ArchcostError(f"'tie' must name a layer or map tensors to layers, got {raw!r}",
+                                    "write e.g. 'tie: conv1' or 'tie: {weight: conv1}'")
+            if ref not in local or ref in ("in", "input"):
+                hint = suggest(ref, [k for k in local if k not in ("in", "input")])
+                raise ArchcostError(f"'tie' names '{ref}', which is not an earlier layer here",
+                                    hint or "tie to a layer written above this one")
+            out[tensor] = local[ref]
+        return out
+
+    def node(self, op_name, args, env, full, inputs, defaults, line, tie=None):
         op = get_op(op_name)
-        raw = dict(defaults.get(op_name) or {})
-        raw.update(args)
-        attrs = {k: resolve(v, env) for k, v in raw.items()}
+        base = defaults.get(op_name)
+        raw = {**base, **args} if base else args
+        attrs = {k: resolve(v, env) if isinstance(v, (str, list)) else v for k, v in raw.items()}
         self.check_size(len(self.g) + 1)
-        ir.add_node(self.g, full, op.name, attrs, inputs, line=line, file=self.file)
+        ir.add_node(self.g, full, op.name, attrs, inputs, line=line, file=self.file, tie=tie)
 
     def block(self, bname, args, env, full, inputs, outer_defaults, stack) -> str:
         """Expand a block instance. Its defaults are the caller's, overridden by the block's own."""
