@@ -225,3 +225,16 @@ def test_torch_onnx_export_of_tied_weights_imports_to_sum_numel(tmp_path):
     # Identity for ln2's weight and bias, distinct parameters equal in value to ln1's
     assert r.totals.params == sum(p.numel() for p in net.parameters()) == 704
     assert r.layer("/c2/Conv").tied == (("weight", "/c1/Conv", 576),)
+
+
+def test_a_worksheet_says_which_weights_are_tied_so_its_blank_can_be_answered():
+    from archcost.worksheet import make_sheets
+    from archcost.worksheet.render import render
+
+    sheet = make_sheets(spec_from_data(parse_yaml(CONVS), "tied.yaml"), rate=1.0)[0]
+    text = render(sheet, "markdown")
+    # c3 holds c1's weight and c2's bias: the row says so, and the rules say what a tie does to the count
+    assert "weight tied to c1; bias tied to c2" in text and "bias tied to c1" not in text.split("| c3")[1].split("\n")[0]
+    assert "tied (notes 'weight tied to L'): a layer whose weights are another layer's counts them once" in text
+    key = {b.id: b.exact for b in sheet.blanks()}
+    assert key["c1.params"] == 584 and key["c3.params"] == 0 and key["c2.params"] == 8   # torch 2.13's counts above

@@ -92,5 +92,5 @@ def tied_note(layers, shown: int = 4) -> str:
     listed = ", ".join(f"{x.name} -> {'/'.join(dict.fromkeys(o for _, o, _ in x.tied))}" for x in tied[:shown])
     more = f" and {len(tied) - shown:,} more" if len(tied) > shown else ""
     total = sum(n for x in tied for _, _, n in x.tied)
-    return (f"tied weights: {len(tied):,} layer{'s' * (len(tied) > 1)} use another's ({listed}{more}); "
+    return (f"tied weights: {len(tied):,} layer{'s' * (len(tied) > 1)} {'use' if len(tied) > 1 else 'uses'} another's ({listed}{more}); "
             f"each tensor counted once, at the first layer that has it ({total:,} parameters not counted twice)")

@@ -73,6 +73,19 @@ def convention_rule(op, rule, conv: Conventions, calls=()) -> tuple[str, str]:
             + (" + ".join(parts) if parts else "0 (not counted)") + ".")
 
 
+def _tied(row) -> tuple:
+    """'weight tied to fc1': a tensor this layer reads but another layer owns (and counts)."""
+    owners: dict[str, list] = {}
+    for tensor, owner, _ in row.tied:
+        owners.setdefault(owner, []).append(tensor)
+    return tuple(f"{'/'.join(tensors)} tied to {owner}" for owner, tensors in owners.items())
+
+
+TIED_RULE = ("tied", "tied (notes 'weight tied to L'): a layer whose weights are another layer's counts them "
+                     "once, at that layer: its own parameters leave them out (0 when all its weights are tied); "
+                     "its FLOPs and memory are those of its op.")
+
+
 def layer_rules(layers, conv: Conventions, only=None) -> list[tuple[str, str]]:
     """The (key, sentence) rules of ``layers``' ops, each key once; ``only`` keeps the keys that
     are one of its words or start with one of them and a dot ('conv' keeps 'conv.groups').
@@ -107,6 +120,8 @@ def layer_rules(layers, conv: Conventions, only=None) -> list[tuple[str, str]]:
             named = key.removeprefix("flops.")     # a convention's FLOP rule goes with its op's own rule
             if only is None or any(named == w or named.startswith(w + ".") for w in only):
                 seen.setdefault(key, text)
+    if any(x.tied for x in layers) and (only is None or "tied" in only):
+        seen.setdefault(*TIED_RULE)
     return list(seen.items())
 
 
@@ -179,7 +194,7 @@ def row_notes(report, row, previous: str | None, owner: dict) -> str:
     if sources and sources != [previous] and not (previous is None and sources == ["input"]):
         notes.append("from " + " + ".join(sources))
     tool = bool(report.conventions.counting.rules)
-    notes += get_op(row.op).notes(row.attrs) + _call(row, tool)
+    notes += get_op(row.op).notes(row.attrs) + _call(row, tool) + _tied(row)
     for name in row.folded:
         f = report.layer(name)
         if f.params or f.flops:
