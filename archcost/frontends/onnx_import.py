@@ -45,6 +45,7 @@ from ..ops.base import same_pads
 from . import need
 from .layers import Act, Layers
 from .onnx_fold import FOLD
+from .onnx_notes import restore as restore_notes
 
 onnx = need("onnx", "onnx")   # the optional extra: this module is imported only for an ONNX file
 
@@ -175,7 +176,7 @@ class _Importer(Layers):
                 self.visit(node)
             except ArchcostError as exc:
                 raise exc.located(file=self.path, layer=self.node_name(node))
-        return self.data(shape)
+        return restore_notes(self, nodes, self.data(shape))   # archcost export's notes: op and call
 
     def visit(self, node) -> None:
         if id(node) in self.fused:
