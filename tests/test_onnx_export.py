@@ -9,9 +9,12 @@ onnx = pytest.importorskip("onnx")
 
 import archcost  # noqa: E402
 from archcost import ArchcostError  # noqa: E402
+from archcost.conventions import Conventions  # noqa: E402
+from archcost.counting import CONVENTIONS  # noqa: E402
 from archcost.frontends.onnx_export import export_model  # noqa: E402
 from archcost.frontends.onnx_import import spec_data  # noqa: E402
 from archcost.spec import zoo  # noqa: E402
+from archcost.passes import compute_costs  # noqa: E402
 from archcost.spec.loader import spec_from_data  # noqa: E402
 
 # Every zoo network exports: ops no single ONNX op computes (LeNet-5's, the zero-padded shortcut, the
@@ -24,6 +27,15 @@ def _figures(report):
     return [(x.name, x.output_shape, x.params, x.flops, x.memory_kb) for x in report.layers]
 
 
+def _tool_flops(g):
+    """Total FLOPs of the analyzed graph ``g`` under each tool's convention (its costs only, shapes kept)."""
+    out = {}
+    for name in set(CONVENTIONS) - {"lecture"}:   # the lecture's: the report's totals
+        compute_costs(g, Conventions(convention=name))
+        out[name] = sum(d["flops"] for _, d in g.nodes(data=True))
+    return out
+
+
 @pytest.mark.parametrize("name", EXPORTABLE)
 def test_export_is_valid_onnx_that_agrees_with_archcost_and_imports_unchanged(name):
     g = archcost.build_graph(name)
@@ -32,15 +44,48 @@ def test_export_is_valid_onnx_that_agrees_with_archcost_and_imports_unchanged(na
     inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True).graph
     onnx_shapes = {v.name: tuple(d.dim_value for d in v.type.tensor_type.shape.dim)
                    for v in list(inferred.value_info) + list(inferred.output)}
-    spec = archcost.analyze(name)
+    g_spec = archcost.build_graph(name)
+    spec = archcost.analyze(g_spec)
     assert {x.name: (1, *x.output_shape) for x in spec.layers} == {x.name: onnx_shapes[x.name] for x in spec.layers}
-    back = archcost.analyze(spec_from_data(spec_data(model, f"{name}.onnx"), f"{name}.onnx"))
+    g_back = archcost.build_graph(spec_from_data(spec_data(model, f"{name}.onnx"), f"{name}.onnx"))
+    back = archcost.analyze(g_back)
     assert _figures(back) == _figures(spec)
     assert back.totals == spec.totals
-    # attention (ViT's, MaxViT's with rel_pos) is written as its matmuls and read back as one layer whose
-    # heads, bias and table come from the graph: the op's attributes too, so every convention counts alike
-    assert [(x.name, x.attrs) for x in back.layers if x.op == "attention"] == \
-        [(x.name, x.attrs) for x in spec.layers if x.op == "attention"]
+    # what ONNX spells alike (adaptiveavgpool and avgpool, stochastic_depth and dropout, transpose and permute,
+    # linear and fc on a vector) and cannot say (call: how torchvision runs the op) comes back from the
+    # export's notes; attention's heads, bias and table from the graph: the op and attributes of every layer,
+    # so every tool's convention (and the training rules) counts the import as the spec
+    assert [(x.name, x.op, x.attrs) for x in back.layers] == [(x.name, x.op, x.attrs) for x in spec.layers]
+    assert _tool_flops(g_back) == _tool_flops(g_spec)
+
+
+def _edited(model, layer, text):
+    """``model`` with the note of the node that makes ``layer`` replaced by ``text``, as a hand edit would."""
+    copy = onnx.ModelProto()
+    copy.CopyFrom(model)
+    node = next(n for n in copy.graph.node if n.output[0] == layer)
+    node.doc_string = text
+    return copy
+
+
+@pytest.mark.parametrize("note, why", [
+    ('archcost: {"op": "adaptiveavgpool", "size": [3, 3]}', "a adaptiveavgpool would not give [256, 6, 6]"),
+    ('archcost: {"op": "fc", "out": 10}', "a fc would not give [256, 6, 6]"),
+    ('archcost: {"op": "adaptiveavgpool", "size": __import__("os")}', "not JSON"),
+    ('archcost: {"op": "poool"}', "poool: unknown op 'poool'"),
+])
+def test_a_note_that_does_not_fit_the_graph_leaves_its_reading(note, why):
+    # torchvision's AlexNet: features end 256 x 6 x 6, avgpool = nn.AdaptiveAvgPool2d((6, 6)), written as a
+    # 1 x 1 AveragePool; a note edited by hand never changes the graph's reading, and the source says so
+    model = export_model(archcost.build_graph("alexnet_torchvision"), weights="none")
+    assert [n.doc_string for n in model.graph.node if n.output[0] == "avgpool"] == \
+        ['archcost: {"op": "adaptiveavgpool", "size": [6, 6]}']
+    data = spec_data(_edited(model, "avgpool", note), "alexnet.onnx")
+    row = next(x for x in data["layers"] if x["name"] == "avgpool")
+    assert row == {"name": "avgpool", "op": "avgpool", "kernel": 1}
+    assert f"1 archcost note left unapplied, the graph's reading kept: 'avgpool' ({why}" in data["source"]
+    plain = spec_data(_edited(model, "avgpool", ""), "alexnet.onnx")   # no note: the same reading, no remark
+    assert plain["layers"] == data["layers"] and "note" not in plain["source"]
 
 
 def test_an_op_archcost_did_not_understand_is_named_when_exported(tmp_path):

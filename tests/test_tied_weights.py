@@ -183,6 +183,18 @@ def test_onnx_export_of_a_tied_spec_reads_one_initializer_and_imports_back(tmp_p
         assert _analyze_model(model, tmp_path).totals.params == 592
 
 
+def test_a_tied_layer_whose_op_the_export_notes_keeps_its_tie(tmp_path):
+    # a linear layer on a vector is a Gemm, read back as an fc: the export's note restores 'linear', and the
+    # tie with it (torch 2.13: b.weight = a.weight, b.bias = a.bias: sum(p.numel()) = 64 x 64 + 64 = 4,160)
+    pytest.importorskip("onnx")
+    from archcost.frontends.onnx_export import export_model
+    text = "name: tl\ninput: [64]\nlayers:\n  - {name: a, op: linear, out: 64}\n  - {name: r, op: relu}\n" \
+           "  - {name: b, op: linear, out: 64, tie: a}\n"
+    back = _analyze_model(export_model(archcost.build_graph(spec_from_data(parse_yaml(text), "tl.yaml"))), tmp_path)
+    assert [(x.op, x.params) for x in back.layers] == [("linear", 4_160), ("relu", 0), ("linear", 0)]
+    assert back.totals.params == 4_160
+
+
 # ---------------------------------------------------------------- PyTorch
 def _tied_net():
     torch = pytest.importorskip("torch")

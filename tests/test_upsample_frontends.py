@@ -164,7 +164,14 @@ def test_a_spec_survives_export_and_import(spec_file):
     figures = [(x.name, x.op, x.output_shape, x.params, x.flops, x.memory_kb) for x in back.layers]
     assert figures == [(x.name, x.op, x.output_shape, x.params, x.flops, x.memory_kb) for x in spec.layers]
     assert back.layer("third").attrs["align_corners"] is True and back.layer("near").attrs["size"] == (100, 90)
-    assert back.layer("odd").attrs["size"] == (70, 62) and back.layer("third").attrs["scale"] == (1.5, 1.5)
+    assert back.layer("third").attrs["scale"] == (1.5, 1.5)
+    # the graph says sizes 70 x 62; the export's note on the node gives the spec's scale 0.7 back (same shape)
+    assert (back.layer("odd").attrs["scale"], back.layer("odd").attrs["size"]) == ((0.7, 0.7), None)
+    node = next(n for n in model.graph.node if n.output[0] == "odd")
+    assert node.doc_string == 'archcost: {"op": "upsample", "scale": [0.7, 0.7], "size": null}'
+    node.doc_string = ""
+    plain = archcost.analyze(spec_from_data(spec_data(model, "topdown.onnx"), "topdown.onnx"))
+    assert plain.layer("odd").attrs["size"] == (70, 62) and plain.totals == back.totals
 
 
 # ---------------------------------------------------------------- PyTorch

@@ -23,6 +23,7 @@ from ..errors import ArchcostError
 from ..ops.base import same_pads
 from . import need
 from .onnx_import import INTERNAL, SQRT2, WEIGHT
+from .onnx_notes import annotate
 
 onnx = need("onnx", "onnx")   # the optional extra: this module is imported only for an ONNX file
 
@@ -108,6 +109,7 @@ def export_model(g, weights: str = "zeros"):
                            doc_string=g.graph.get("title", ""))
     model = w.h.make_model(graph, producer_name="archcost", opset_imports=[w.h.make_opsetid("", w.opset)])
     model.ir_version = IR_VERSION[w.opset]   # opset 17's is 8: readable by older onnx and onnxruntime releases
+    annotate(model, g)   # what ONNX cannot say (adaptiveavgpool, stochastic_depth, call): notes the import reads
     return model
 
 

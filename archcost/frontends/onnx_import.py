@@ -46,6 +46,7 @@ from . import need
 from .layers import Act, Layers
 from .onnx_fold import FOLD
 from .ties import reads, share, write_ties
+from .onnx_notes import restore as restore_notes
 
 onnx = need("onnx", "onnx")   # the optional extra: this module is imported only for an ONNX file
 
@@ -188,7 +189,7 @@ class _Importer(Layers):
             except ArchcostError as exc:
                 raise exc.located(file=self.path, layer=self.node_name(node))
         write_ties(self)
-        return self.data(shape)
+        return restore_notes(self, nodes, self.data(shape))   # archcost export's notes: op and call
 
     def visit(self, node) -> None:
         if self.fused and id(node) in self.fused:
