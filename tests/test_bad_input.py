@@ -86,6 +86,12 @@ def test_negative_input_shape(run, tmp_path, spec_file):
     check(run, tmp_path, ["table", path], "net.yaml", "input shape")
 
 
+def test_input_option_on_a_spec_whose_input_is_no_shape(run, tmp_path, spec_file):
+    # found by the fuzzer: --input keeps C from the spec's [C, H, W], and 'input: 0' has none to keep
+    path = spec_file(GOOD.replace("[3, 32, 32]", "0"))
+    check(run, tmp_path, ["table", path, "--input", "64"], "net.yaml", "the spec's input 0 is not a shape", "[C, H, W]")
+
+
 def test_unknown_set_name(run, tmp_path):
     check(run, tmp_path, ["table", "resnet50", "--set", "widht=2"], "no parameter 'widht'", "layers")
 

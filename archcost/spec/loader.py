@@ -449,6 +449,9 @@ def load_graph(spec: Spec, variant: str | None = None, settings: dict | None = N
     try:
         shape = resolve(var.get("input", spec.input), env)
         if isinstance(input, str):
+            if not isinstance(shape, list) or not shape:   # --input keeps C from the spec's own [C, H, W]
+                raise ArchcostError(f"the spec's input {shape!r} is not a shape",
+                                    "write it as [C, H, W] with positive sizes")
             shape = parse_input(input, shape)
         elif input is not None:
             shape = list(input)
