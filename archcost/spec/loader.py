@@ -260,13 +260,14 @@ class _Expander:
         prev = scope_in
         outer, blocks, env_0 = _line(layers), self.spec.blocks, {**env, "i": 0}
         for item in layers:
-            line = _line(item, outer)
+            own = _line(item)
+            line = own or outer
             item = _need_mapping(item, "a layer", self.file, line)
             try:
                 op_name = item.get("op")
                 if (type(op_name) is str and op_name in REGISTRY and op_name not in blocks
                         and item.get("name") is not None and "repeat" not in item and "when" not in item):
-                    prev = self.row(item, op_name, env_0, prefix, local, prev, defaults, line)
+                    prev = self.row(item, op_name, env_0, prefix, local, prev, defaults, own)
                 else:
                     prev = self.layer(item, env, prefix, local, prev, defaults, stack, explicit, counts)
             except ArchcostError as exc:
