@@ -35,9 +35,10 @@ def build_graph(spec, input=None, settings=None, max_nodes=None, allow_unknown: 
     from .spec.loader import DEFAULT_MAX_NODES, Spec, load_graph
     spec, input, settings, max_nodes = arguments(spec, input, settings, max_nodes)
     variant = None
-    if not isinstance(spec, Spec):
-        spec, variant = load_spec(spec, allow_unknown)
-    return load_graph(spec, variant, settings, input, max_nodes or DEFAULT_MAX_NODES)
+    with _gc_paused():   # (within analyze, already paused: then this does nothing)
+        if not isinstance(spec, Spec):
+            spec, variant = load_spec(spec, allow_unknown)   # an ONNX file's import makes many objects too
+        return load_graph(spec, variant, settings, input, max_nodes or DEFAULT_MAX_NODES)
 
 
 def analyze(spec, input=None, settings=None, *, bias_flops: bool = True, dtype: str = "float32",

@@ -67,11 +67,9 @@ def _checked(op: str, attrs: dict):
     """The op's coerce(attrs), memoised: a repeated block checks the same attributes
     thousands of times. Attributes holding lists are not hashable and are checked afresh."""
     try:  # the value's type is part of the key: True == 1, yet 'groups: true' is an error
-        key = (op, tuple((k, type(v), v) for k, v in attrs.items()))
-        hash(key)
-    except TypeError:
+        return _checked_cached((op, tuple([(k, type(v), v) for k, v in attrs.items()])))
+    except TypeError:   # the key is not hashable (lru_cache hashes it before any check runs)
         return get_op(op).coerce(attrs)
-    return _checked_cached(key)
 
 
 @lru_cache(maxsize=4096)

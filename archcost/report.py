@@ -255,7 +255,9 @@ def build_report(g: nx.DiGraph, conv: Conventions) -> Report:
     layers = []
     input_shape = ()
     cells: dict[int, MappingProxyType] = {}   # shared attributes (repeated blocks) share their cells
+    layouts: dict[str, str] = {}   # each node's, as met: an input's layout without a look-up in the graph
     for name, d in g.nodes(data=True):
+        layouts[name] = d.get("layout", "")
         op = get_op(d["op"])
         if op.kind == "io":
             input_shape = d["shape"]
@@ -266,7 +268,8 @@ def build_report(g: nx.DiGraph, conv: Conventions) -> Report:
         first = d["inputs"][0] if d["inputs"] else None
         layers.append(Layer(name, d["op"], op.kind, d["inputs"], d["input_shapes"], d["shape"], d["memory_kb"],
                             d["params"], d["flops"], a, cells[id(a)], op.inplace, d.get("line"), d.get("file"), (),
-                            d.get("layout", ""), g.nodes[first].get("layout", "") if first else "",
+                            layouts[name], (layouts[first] if first in layouts else g.nodes[first].get("layout", ""))
+                            if first else "",
                             memory_bytes=d["memory_bytes"], tied=d.get("tied", ())))
     meta = g.graph
     return Report(network=meta["name"], title=meta.get("title", meta["name"]), source=meta.get("source", ""),

@@ -68,13 +68,14 @@ class Layers:
                 shape = self.shapes[key] = tuple(the_op.shape(the_op.coerce(attrs), [x.shape for x in ins]))
             except ArchcostError as exc:
                 raise ArchcostError(f"{what} as archcost's '{op}': {exc.what}", exc.fix) from None
-        name = self.new_name(name)
+        if name in self.by_name or name in ("input", "in"):
+            name = self.new_name(name)
         layer = {"name": name, "op": op, **attrs}
-        prev = self.layers[-1]["name"] if self.layers else "input"
-        sources = [x.layer for x in ins]
-        if sources != [prev]:
+        layers = self.layers
+        if len(ins) != 1 or ins[0].layer != (layers[-1]["name"] if layers else "input"):   # not the previous layer
+            sources = [x.layer for x in ins]
             layer["input"] = sources[0] if len(sources) == 1 else sources
-        self.layers.append(layer)
+        layers.append(layer)
         self.by_name[name] = layer
         self.acts[out] = Act(name, shape)
         return name

@@ -65,8 +65,8 @@ class _Node:
 
     __slots__ = ("op_type", "name", "input", "output", "attribute", "doc_string")
 
-    def __init__(self, n):
-        self.op_type, self.name, self.attribute, self.doc_string = n.op_type, n.name, n.attribute, n.doc_string
+    def __init__(self, n, op_type):
+        self.op_type, self.name, self.attribute, self.doc_string = op_type, n.name, n.attribute, n.doc_string
         self.input, self.output = tuple(n.input), tuple(n.output)
 
 
@@ -154,11 +154,12 @@ class _Importer(Layers):
             self.params.add(init.name)
         producer, consumers, consts, nodes = self.producer, self.consumers, self.consts, []
         for n in self.graph.node:
-            if n.op_type == "Constant" and n.attribute[0].name == "value":   # a third of an exported graph
-                producer[n.output[0]] = n    # (a batch norm's statistics): no walk, its tensor read when asked
-                consts[n.output[0]] = n.attribute[0].t
+            op_type = n.op_type   # each protobuf field read once: every read builds a new Python object
+            if op_type == "Constant" and (at := n.attribute[0]).name == "value":   # a third of an exported graph
+                producer[out := n.output[0]] = n    # (a batch norm's statistics): no walk, its tensor read when asked
+                consts[out] = at.t
                 continue
-            node = _Node(n)
+            node = _Node(n, op_type)
             nodes.append(node)
             for t in node.output:
                 producer[t] = node

@@ -258,16 +258,46 @@ class _Expander:
         explicit = {str(it.get("name")) for it in layers if isinstance(it, dict) and "name" in it}
         counts: dict[str, int] = {}
         prev = scope_in
+        outer, blocks, env_0 = _line(layers), self.spec.blocks, {**env, "i": 0}
         for item in layers:
-            line = _line(item, _line(layers))
+            own = _line(item)
+            line = own or outer
             item = _need_mapping(item, "a layer", self.file, line)
             try:
-                prev = self.layer(item, env, prefix, local, prev, defaults, stack, explicit, counts)
+                op_name = item.get("op")
+                if (type(op_name) is str and op_name in REGISTRY and op_name not in blocks
+                        and item.get("name") is not None and "repeat" not in item and "when" not in item):
+                    prev = self.row(item, op_name, env_0, prefix, local, prev, defaults, own)
+                else:
+                    prev = self.layer(item, env, prefix, local, prev, defaults, stack, explicit, counts)
             except ArchcostError as exc:
                 # an unnamed layer's errors name the block instance it is in (the line points at it)
                 layer_for_errors = ".".join(p for p in (prefix, str(item.get("name") or "")) if p) or None
                 raise self.err(exc, line, layer_for_errors)
         return prev
+
+    def row(self, item, op_name, env, prefix, local, prev, defaults, line, name=None) -> str:
+        """A row of a registered op with no repeat or when (every row of an imported or exported spec):
+        one node, none of :meth:`layer`'s bookkeeping of copies and skips; ``name`` when generated."""
+        name = str(item["name"]) if name is None else name
+        full = self.place(name, prefix, local)
+        raw = item.get("input")
+        inputs = [prev] if raw is None else self.inputs(raw, local, prev, full)
+        tie = self.tie(item["tie"], local, op_name) if "tie" in item else None
+        self.node(op_name, {k: v for k, v in item.items() if k not in LAYER_KEYS}, env, full, inputs, defaults, line,
+                  tie)
+        local[name] = full
+        return full
+
+    @staticmethod
+    def place(name: str, prefix: str, local: dict) -> str:
+        """A layer's full name, checked: not used twice in its scope, empty only in a block."""
+        if name in local and name not in ("in", "input"):
+            raise ArchcostError(f"the name '{name}' is used twice in this scope", "give each layer its own name")
+        if name == "" and not prefix:
+            raise ArchcostError("an empty name is allowed only inside a block",
+                                "name the layer; inside a block, name: \"\" gives a layer the instance's own name")
+        return f"{prefix}.{name}" if prefix and name else prefix or name
 
     def layer(self, item, env, prefix, local, prev, defaults, stack, explicit, counts) -> str:
         line = _line(item)
@@ -286,20 +316,12 @@ class _Expander:
             counts[op_name] = k
             name = f"{op_name}{k}"
         name = str(name)
-        if name in local and name not in ("in", "input"):
-            raise ArchcostError(f"the name '{name}' is used twice in this scope", "give each layer its own name")
-        if name == "" and not prefix:
-            raise ArchcostError("an empty name is allowed only inside a block",
-                                "name the layer; inside a block, name: \"\" gives a layer the instance's own name")
-        full = f"{prefix}.{name}" if prefix and name else prefix or name
+        if "repeat" not in item and "when" not in item and op_name not in self.spec.blocks:
+            # one layer of an op (maybe named by a parameter, maybe unknown): no copies to make
+            return self.row(item, op_name, {**env, "i": 0}, prefix, local, prev, defaults, line, name)
+        full = self.place(name, prefix, local)
         inputs = self.inputs(item.get("input"), local, prev, full)
         tie = self.tie(item["tie"], local, op_name) if "tie" in item else None
-        if "repeat" not in item and "when" not in item and op_name not in self.spec.blocks:
-            # one layer of a registered op (every row of an imported or exported spec): no copies to make
-            self.node(op_name, {k: v for k, v in item.items() if k not in LAYER_KEYS}, {**env, "i": 0}, full,
-                      inputs, defaults, line, tie)
-            local[name] = full
-            return full
 
         when = resolve(item.get("when", True), env)
         if not isinstance(when, bool):
