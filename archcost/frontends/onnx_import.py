@@ -121,6 +121,9 @@ def _attrs(node) -> dict:
     return out
 
 
+_bytes = onnx.AttributeProto.SerializeToString
+
+
 def _compact(pair):
     """[3, 3] -> 3, [3, 1] -> [3, 1]: a spec as a person writes it."""
     pair = [int(v) for v in pair]
@@ -145,6 +148,7 @@ class _Importer(Layers):
         # axis, as torch's attention folds batch x heads): archcost's shape is the ONNX shape without it
         self.batch_at: dict[str, int | None] = {}
         self.weight_of, self.roles, self.ties = {}, {}, {}   # tied weights: ties.py
+        self.signed: dict[tuple, dict] = {}   # a node's signature -> its layer's attributes (SIGNED)
 
     # ------------------------------------------------------------ the walk
     def run(self) -> dict:
@@ -221,7 +225,20 @@ class _Importer(Layers):
         if handler is None:
             self.unknown(node)
             return
-        handler(self, node, _attrs(node))
+        handler(self, node, None if handler in SIGNED else _attrs(node))
+
+    def signature(self, node, weight: int):
+        """What a handler of :data:`SIGNED` reads of ``node``, as a key (None when it is not the plain case):
+        equal keys give equal layers, so a graph's repeated blocks are mapped once. The attributes as their
+        protobuf bytes (cheaper than reading them), the data input's shape, the weight's shape, which
+        inputs are parameters and how many are left out (a conv's bias: its third input, named or '')."""
+        inp = node.input
+        x = self.acts.get(inp[0])
+        w = inp[weight] if len(inp) > weight else ""
+        if x is None or w not in self.consts:
+            return None
+        return (node.op_type, tuple(map(_bytes, node.attribute)), x.shape, self.const_shape(w),
+                tuple(map(self.params.__contains__, inp)), inp.count(""))
 
     def foldable(self, node) -> bool:
         if node.op_type in ("Shape", "Size"):
@@ -460,7 +477,13 @@ def _window(a, key, default):
 
 
 def _conv(imp, node, a):
-    imp.emit(node, "conv", _conv_attrs(imp, node, a, node.input[0]), [node.input[0]])
+    key = imp.signature(node, 1) if a is None else None
+    attrs = imp.signed.get(key) if key else None
+    if attrs is None:
+        attrs = _conv_attrs(imp, node, _attrs(node) if a is None else a, node.input[0])
+        if key:
+            imp.signed[key] = attrs
+    imp.emit(node, "conv", attrs, [node.input[0]])
 
 
 def _conv_attrs(imp, node, a, data) -> dict:
@@ -588,6 +611,16 @@ def _matmul(imp, node, a):
 
 
 def _batchnorm(imp, node, a):
+    key = imp.signature(node, 1) if a is None else None
+    attrs = imp.signed.get(key) if key else None
+    if attrs is None:
+        attrs = _batchnorm_attrs(imp, node, _attrs(node) if a is None else a)
+        if key:
+            imp.signed[key] = attrs
+    imp.emit(node, "batchnorm", attrs, [node.input[0]])
+
+
+def _batchnorm_attrs(imp, node, a) -> dict:
     x = imp.act(node.input[0])
     scale, shift = node.input[1:3]
     attrs = {}
@@ -599,7 +632,7 @@ def _batchnorm(imp, node, a):
     if x.shape and imp.weight(node, 1, "scale") != (x.shape[0],):
         raise ArchcostError(f"the scale has shape {imp.weight(node, 1, 'scale')} for {x.shape[0]} channels",
                             "give one scale per channel")
-    imp.emit(node, "batchnorm", attrs, [node.input[0]])
+    return attrs
 
 
 def _act(op):
@@ -1096,6 +1129,10 @@ HANDLERS = {
     "Erf": _awaits("Erf outside the GELU pattern"),
     "Where": _awaits("Where on activations"),
 }
+
+# handlers whose only effect is one layer that a node's signature (_Importer.signature) decides: called
+# with no attributes, they map a node of a signature seen before with the layer attributes found then
+SIGNED = {_conv, _batchnorm}
 
 # inputs after the first of these ops are weights, never the network's data (export --weights none)
 WEIGHT_SLOTS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "PRelu"}
