@@ -32,6 +32,9 @@ class Act(NamedTuple):
     shape: tuple
 
 
+_act = tuple.__new__
+
+
 class Layers:
     def __init__(self, acts: dict | None = None):
         self.acts: dict = dict(acts or {})    # the importer's value (a tensor name, an fx node) -> Act
@@ -55,8 +58,12 @@ class Layers:
         """One layer reading the activations ``inputs``, its shape from the op's rule; ``what`` names
         the source's construct in errors."""
         acts = self.acts
-        ins = [acts[t] if t in acts else self.act(t) for t in inputs]   # act() explains a missing one
-        key = (op, tuple(attrs.items()), tuple(x.shape for x in ins))
+        if len(inputs) == 1:   # most layers: no comprehension (each is a call of its own)
+            ins = [acts[inputs[0]] if inputs[0] in acts else self.act(inputs[0])]
+            key = (op, tuple(attrs.items()), (ins[0].shape,))
+        else:
+            ins = [acts[t] if t in acts else self.act(t) for t in inputs]   # act() explains a missing one
+            key = (op, tuple(attrs.items()), tuple(x.shape for x in ins))
         try:
             shape = self.shapes.get(key)
         except TypeError:   # an attribute holds a list ([3, 1], a connection table): the key holds tuples
@@ -77,7 +84,7 @@ class Layers:
             layer["input"] = sources[0] if len(sources) == 1 else sources
         layers.append(layer)
         self.by_name[name] = layer
-        self.acts[out] = Act(name, shape)
+        self.acts[out] = _act(Act, (name, shape))   # Act(name, shape) without its __new__'s call
         return name
 
     def alias(self, out, source) -> None:

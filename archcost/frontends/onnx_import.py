@@ -154,8 +154,8 @@ class _Importer(Layers):
     def run(self) -> dict:
         self.check_opset()
         for init in self.graph.initializer:
-            self.consts[init.name] = init
-            self.params.add(init.name)
+            self.consts[init.name] = init   # its name read once (a protobuf read builds a new string)
+        self.params.update(self.consts)
         producer, consumers, consts, nodes = self.producer, self.consumers, self.consts, []
         for n in self.graph.node:
             op_type = n.op_type   # each protobuf field read once: every read builds a new Python object
@@ -378,7 +378,7 @@ class _Importer(Layers):
         """One archcost layer for ``node`` reading the activations ``inputs``."""
         out = out or node.output[0]
         self.batch_at[out] = self.batch_at.get(inputs[0], 0) if inputs else 0
-        layer = self.add(node.op_type, name or self.node_name(node), op, attrs, inputs, out)
+        layer = self.add(node.op_type, name or node.name or self.node_name(node), op, attrs, inputs, out)
         if self.tie_nodes and id(node) in self.tie_nodes and op != "unknown" and id(node) not in self.fused:
             share(self, node, layer)   # it reads a constant another node reads too
         return layer

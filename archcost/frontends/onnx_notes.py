@@ -103,12 +103,14 @@ def _json(attrs: dict) -> dict:
 
 def restore(imp, nodes, data: dict) -> dict:
     """Apply the notes of ``nodes`` to the importer's rows (``data``, its spec data)."""
-    shapes = {act.layer: act.shape for act in imp.acts.values()}
-    where, unapplied = {row["name"]: i for i, row in enumerate(imp.layers)}, []
+    shapes, where, unapplied, mark = None, None, [], PREFIX + "{"
     for node in nodes:
         doc = node.doc_string
-        if not doc.startswith(PREFIX + "{") or not node.output or node.output[0] not in imp.acts:
+        if not doc.startswith(mark) or not node.output or node.output[0] not in imp.acts:
             continue
+        if where is None:   # built at the first note: a graph without notes (most) never needs them
+            shapes = {act.layer: act.shape for act in imp.acts.values()}
+            where = {row["name"]: i for i, row in enumerate(imp.layers)}
         act = imp.acts[node.output[0]]
         i = where.get(act.layer)
         if i is None:
