@@ -26,8 +26,8 @@ from __future__ import annotations
 import math
 
 from ..errors import ArchcostError
-from .onnx_import import FUSE, _attrs
-from .onnx_windows import SCORE_PATH, _chain, _Region, _stand_in
+from .onnx_import import _attrs, add_fusion
+from .onnx_windows import SCORE_PATH, _Region, _stand_in
 
 BIAS_PATH = {"Transpose", "Reshape", "Unsqueeze", "Squeeze", "Identity"}   # from a gathered table to the scores
 
@@ -201,4 +201,4 @@ def _self_attention(imp, softmax) -> bool:
     return True
 
 
-FUSE["Softmax"] = _chain(FUSE.get("Softmax"), _self_attention)
+add_fusion("Softmax", _self_attention)

@@ -32,7 +32,7 @@ import math
 
 from ..errors import ArchcostError
 from ..ops.deform import DeformConv
-from .onnx_import import FUSE, HANDLERS, INTERNAL, WEIGHT_SLOTS, _attrs, _awaits, _conv_attrs, _pool_attrs, _put
+from .onnx_import import HANDLERS, INTERNAL, WEIGHT_SLOTS, _attrs, add_fusion, _awaits, _conv_attrs, _pool_attrs, _put
 
 DEFORM_OPSET = 19   # DeformConv's first opset
 
@@ -341,15 +341,9 @@ def _deform_conv(imp, dc):
     imp.fused[id(dc)] = build
 
 
-def _also(op_type: str, fuse) -> None:
-    """Register a fusion for ``op_type`` after any already there."""
-    before = FUSE.get(op_type)
-    FUSE[op_type] = fuse if before is None else lambda imp, node: (before(imp, node), fuse(imp, node))
-
-
 for _op, _fuse in (("AveragePool", _subsample), ("Gather", _table_conv), ("ReduceSum", _rbf),
                    ("Pad", _zeropad_shortcut), ("DeformConv", _deform_conv)):
-    _also(_op, _fuse)
+    add_fusion(_op, _fuse)
 HANDLERS["DeformConv"] = _awaits("a DeformConv whose offsets are not a Conv of its input with its window, or "
                                  "with a mask (modulated deformable conv)")
 WEIGHT_SLOTS.add("DeformConv")

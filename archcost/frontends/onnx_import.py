@@ -40,7 +40,6 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import ArchcostError
-from ..ops import get_op
 from ..ops.base import same_pads
 from . import need
 from .layers import Act, Layers
@@ -476,14 +475,23 @@ def _window(a, key, default):
     return list(v) if v else [default, default]
 
 
-def _conv(imp, node, a):
-    key = imp.signature(node, 1) if a is None else None
-    attrs = imp.signed.get(key) if key else None
-    if attrs is None:
-        attrs = _conv_attrs(imp, node, _attrs(node) if a is None else a, node.input[0])
-        if key:
-            imp.signed[key] = attrs
-    imp.emit(node, "conv", attrs, [node.input[0]])
+def _signed(op: str, attrs_of):
+    """The handler of a node whose one ``op`` layer its signature decides (:meth:`_Importer.signature`): a
+    node of a signature met before takes the layer attributes found then, its own attributes unread
+    (``a`` is None: :meth:`_Importer.visit` leaves them to it), so a graph's repeated blocks map once."""
+    def handle(imp, node, a):
+        key = imp.signature(node, 1) if a is None else None
+        attrs = imp.signed.get(key) if key else None
+        if attrs is None:
+            attrs = attrs_of(imp, node, _attrs(node) if a is None else a)
+            if key:
+                imp.signed[key] = attrs
+        imp.emit(node, op, attrs, [node.input[0]])
+    SIGNED.add(handle)
+    return handle
+
+
+SIGNED: set = set()   # the handlers _signed builds: visit does not read their nodes' attributes for them
 
 
 def _conv_attrs(imp, node, a, data) -> dict:
@@ -575,7 +583,7 @@ def _reduce_mean(imp, node, a):
 
 
 def _gemm(imp, node, a):
-    x = imp.act(node.input[0])
+    imp.act(node.input[0])   # the data input must be an activation (an error naming it otherwise)
     if a.get("transA", 0):
         raise ArchcostError("Gemm with transA", "archcost maps x W^T + b with the activation first")
     wshape = imp.weight(node, 1, "weight")
@@ -608,16 +616,6 @@ def _matmul(imp, node, a):
         return
     raise ArchcostError("MatMul with a constant first operand: archcost maps x W and products of two activations",
                         "pass --allow-unknown to count it as 0")
-
-
-def _batchnorm(imp, node, a):
-    key = imp.signature(node, 1) if a is None else None
-    attrs = imp.signed.get(key) if key else None
-    if attrs is None:
-        attrs = _batchnorm_attrs(imp, node, _attrs(node) if a is None else a)
-        if key:
-            imp.signed[key] = attrs
-    imp.emit(node, "batchnorm", attrs, [node.input[0]])
 
 
 def _batchnorm_attrs(imp, node, a) -> dict:
@@ -1077,16 +1075,23 @@ def _spelled_layernorm(imp, mean):
 
 
 FUSE = {"Erf": _gelu, "LayerNormalization": _layernorm2d, "ReduceMean": _spelled_layernorm}
+
+
+def add_fusion(op_type: str, *fusers) -> None:
+    """Register patterns found from the nodes of ``op_type`` (the modules of several op families do): each
+    is tried after those already there, in turn, until one claims the node (returns True)."""
+    chain = [f for f in (FUSE.get(op_type), *fusers) if f is not None]
+    FUSE[op_type] = chain[0] if len(chain) == 1 else lambda imp, node: any(f(imp, node) for f in chain)
 # constants a parameter passes through whole (torch's exporter expands ViT's class token to the batch)
 CARRY_PARAM = {"Expand", "Identity", "Cast", "Tile"}
 
 # ---------------------------------------------------------------- the table
 HANDLERS = {
-    "Conv": _conv,
+    "Conv": _signed("conv", lambda imp, node, a: _conv_attrs(imp, node, a, node.input[0])),
     "ConvTranspose": _conv_transpose,
     "Gemm": _gemm,
     "MatMul": _or_unknown(_matmul),
-    "BatchNormalization": _batchnorm,
+    "BatchNormalization": _signed("batchnorm", _batchnorm_attrs),
     "Relu": _act("relu"),
     "Sigmoid": _act("sigmoid"),
     "Tanh": _act("tanh"),
@@ -1130,9 +1135,6 @@ HANDLERS = {
     "Where": _awaits("Where on activations"),
 }
 
-# handlers whose only effect is one layer that a node's signature (_Importer.signature) decides: called
-# with no attributes, they map a node of a signature seen before with the layer attributes found then
-SIGNED = {_conv, _batchnorm}
 
 # inputs after the first of these ops are weights, never the network's data (export --weights none)
 WEIGHT_SLOTS = {"Conv", "ConvTranspose", "Gemm", "MatMul", "BatchNormalization", "PRelu"}

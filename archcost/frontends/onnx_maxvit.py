@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import ArchcostError
 from . import onnx_import as base
-from .onnx_import import FUSE, HANDLERS, _attrs
+from .onnx_import import HANDLERS, _attrs, add_fusion
 
 
 def relative_position_index(side: int) -> np.ndarray:
@@ -38,12 +38,6 @@ def relative_position_index(side: int) -> np.ndarray:
     dr = rows[:, None] - rows[None, :] + side - 1
     dc = cols[:, None] - cols[None, :] + side - 1
     return (dr * (2 * side - 1) + dc).reshape(-1).astype(np.int64)
-
-
-def _chain(*fns):
-    """FUSE functions for one op type, each tried in turn (several modules register for Transpose)."""
-    fns = [f for f in fns if f is not None]
-    return lambda imp, node: [f(imp, node) for f in fns] and None
 
 
 def _perm(node):
@@ -216,8 +210,8 @@ def _chunk(handler):
     return handle
 
 
-FUSE["Transpose"] = _chain(FUSE.get("Transpose"), _partition)
-FUSE["Gather"] = _chain(FUSE.get("Gather"), _gathered_bias)
+add_fusion("Transpose", _partition)
+add_fusion("Gather", _gathered_bias)
 HANDLERS["Einsum"] = base._or_unknown(_einsum)
 HANDLERS["Add"] = _add(HANDLERS["Add"])
 HANDLERS["Slice"] = _chunk(HANDLERS["Slice"])

@@ -12,8 +12,6 @@ WindowPartition and WindowDepartition write them, and the relative position bias
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..arith import value
 from ..ops.tokens import _partition_side
 from .onnx_export import EXPORT

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..errors import ArchcostError
 from .onnx_fold import FOLD
-from .onnx_import import FUSE, _attrs
+from .onnx_import import _attrs, add_fusion
 
 MOVES = {"Reshape", "Transpose", "Slice", "Concat", "Gather", "Squeeze", "Unsqueeze", "Identity", "Flatten", "Split"}
 ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min"}
@@ -395,9 +395,5 @@ def _roll(imp, concat) -> bool:
     return True
 
 
-def _chain(*fusers):
-    return lambda imp, node: any(f(imp, node) for f in fusers if f is not None)
-
-
-FUSE["Softmax"] = _chain(_window_attention, FUSE.get("Softmax"))
-FUSE["Concat"] = _chain(_patch_merge, _roll, FUSE.get("Concat"))
+add_fusion("Softmax", _window_attention)
+add_fusion("Concat", _patch_merge, _roll)
