@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from ..arith import Term, fmt, value
 from ..counting import layer_rule
-from ..errors import ArchcostError, one_line
+from ..errors import one_line
 from ..ops import get_op
 from ..ops.base import REQUIRED, show_pair
 from ..passes.costs import layer_costs

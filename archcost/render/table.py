@@ -92,7 +92,7 @@ def conventions_note(report: Report, all: bool = False, exact: bool = False) -> 
     batch = f", batch {c.batch}" if c.batch != 1 else ""
     fold = "" if all else "; in-place layers (activations, batch norm, dropout) folded into the row they follow (--all shows them)"
     cut = exact and any(round(x.memory_kb, 2) != x.memory_kb for x in report.layers)
-    figures = (f"params and FLOPs: exact counts; memory (KB): "
+    figures = ("params and FLOPs: exact counts; memory (KB): "
                + ("to two decimals (csv and json carry the exact values)" if cut else "exact") if exact else "params (k) = parameters / 1,000, flop (M) = FLOPs / 1,000,000, rounded half up "
                "(to whole numbers unless a column's total is under 100)")
     return (f"FLOPs: {flops}; memory: {c.dtype} outputs ({c.bytes_per_element} bytes), KB = {c.kb} bytes{batch}; "

@@ -53,7 +53,7 @@ from ..errors import ArchcostError
 from ..expr import evaluate, resolve
 from ..ops import REGISTRY, all_ops, get_op
 from ..ops.base import suggest
-from .yamlread import parse_value, parse_yaml, read_yaml
+from .yamlread import parse_value, read_yaml
 
 DEFAULT_MAX_NODES = 100_000   # a table of 100,000 layers takes about 5 s of CPU: the tool answers in seconds
 MAX_BLOCK_DEPTH = 100   # blocks within blocks; real networks nest three or four

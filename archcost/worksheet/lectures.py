@@ -18,7 +18,7 @@ from ..arith import fmt
 from .exercises import Context, Exercise, explain, receptive_field, run, worked_sum
 from .mistakes import mistaken_total as wrong
 from .model import Blank, Question, Section
-from .rules import flops_rule, layer_rules, memory_rule, tensor_rule
+from .rules import flops_rule, layer_rules
 
 
 def _conv(name, out, kernel, **kw):
