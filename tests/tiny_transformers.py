@@ -166,6 +166,16 @@ def shifted_window_attention(input, qkv_weight, proj_weight, relative_position_b
     return x[:, :H, :W, :].contiguous()
 
 
+def _get_relative_position_bias(table, index, window_size):
+    n = window_size[0] * window_size[1]
+    return table[index].view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0)
+
+
+torch.fx.wrap("shifted_window_attention")    # as torchvision: from_torch maps the calls fx keeps whole
+torch.fx.wrap("_get_relative_position_bias")
+torch.fx.wrap("_patch_merging_pad")
+
+
 class ShiftedWindowAttention(nn.Module):
     """ShiftedWindowAttention (v1: a relative position bias table) or ShiftedWindowAttentionV2 (v2: the
     position bias MLP on log-spaced coordinates, a logit scale per head)."""
@@ -175,7 +185,7 @@ class ShiftedWindowAttention(nn.Module):
         self.window_size, self.shift_size, self.num_heads, self.v2 = window_size, shift_size, num_heads, v2
         self.qkv = nn.Linear(dim, dim * 3)
         self.proj = nn.Linear(dim, dim)
-        (mh, mw), n = window_size, window_size[0] * window_size[1]
+        mh, mw = window_size
         coords = torch.flatten(torch.stack(torch.meshgrid(torch.arange(mh), torch.arange(mw), indexing="ij")), 1)
         rel = (coords[:, :, None] - coords[:, None, :]).permute(1, 2, 0).contiguous()
         rel[:, :, 0] += mh - 1
@@ -194,18 +204,16 @@ class ShiftedWindowAttention(nn.Module):
         self.register_buffer("relative_coords_table", torch.sign(table) * torch.log2(torch.abs(table) + 1.0) / 3.0)
         self.logit_scale = nn.Parameter(torch.log(10 * torch.ones((num_heads, 1, 1))))
         self.cpb_mlp = nn.Sequential(nn.Linear(2, 512), nn.ReLU(inplace=True), nn.Linear(512, num_heads, bias=False))
-        self.n = n
 
     def forward(self, x):
-        n = self.window_size[0] * self.window_size[1]
         table = self.cpb_mlp(self.relative_coords_table).view(-1, self.num_heads) if self.v2 else \
             self.relative_position_bias_table
-        bias = table[self.relative_position_index].view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0)
+        bias = _get_relative_position_bias(table, self.relative_position_index, self.window_size)
         if self.v2:
             bias = 16 * torch.sigmoid(bias)
         return shifted_window_attention(x, self.qkv.weight, self.proj.weight, bias, self.window_size, self.num_heads,
-                                        self.shift_size, self.qkv.bias, self.proj.bias,
-                                        self.logit_scale if self.v2 else None)
+                                        shift_size=self.shift_size, qkv_bias=self.qkv.bias, proj_bias=self.proj.bias,
+                                        logit_scale=self.logit_scale if self.v2 else None, training=self.training)
 
 
 class SwinBlock(nn.Module):
@@ -400,80 +408,3 @@ class TinyMaxViT(nn.Module):
             for layer in block.layers:
                 x = layer.layers(x)
         return self.classifier(x)
-
-
-# ---------------------------------------------------------------- Swin v2 (torchvision 0.28, swin_transformer.py)
-def _get_relative_position_bias(table, index, window_size):
-    n = window_size[0] * window_size[1]
-    return table[index].view(n, n, -1).permute(2, 0, 1).contiguous().unsqueeze(0)
-
-
-torch.fx.wrap("shifted_window_attention")
-torch.fx.wrap("_get_relative_position_bias")
-torch.fx.wrap("_patch_merging_pad")
-
-
-class ShiftedWindowAttentionV2(nn.Module):
-    def __init__(self, dim, window, shift, heads):
-        super().__init__()
-        self.window_size, self.shift_size, self.num_heads = [window, window], [shift, shift], heads
-        self.qkv, self.proj = nn.Linear(dim, 3 * dim), nn.Linear(dim, dim)
-        self.logit_scale = nn.Parameter(torch.log(10 * torch.ones((heads, 1, 1))))
-        self.cpb_mlp = nn.Sequential(nn.Linear(2, 512), nn.ReLU(inplace=True), nn.Linear(512, heads, bias=False))
-        coords = torch.arange(-(window - 1), window, dtype=torch.float32)
-        table = torch.stack(torch.meshgrid([coords, coords], indexing="ij")).permute(1, 2, 0).unsqueeze(0)
-        table = table / (window - 1) * 8
-        self.register_buffer("relative_coords_table", torch.sign(table) * torch.log2(table.abs() + 1.0) / 3.0)
-        self.register_buffer("relative_position_index", _relative_position_index(window).flatten())
-
-    def forward(self, x):
-        bias = _get_relative_position_bias(self.cpb_mlp(self.relative_coords_table).view(-1, self.num_heads),
-                                           self.relative_position_index, self.window_size)
-        return shifted_window_attention(x, self.qkv.weight, self.proj.weight, 16 * torch.sigmoid(bias),
-                                        self.window_size, self.num_heads, shift_size=self.shift_size,
-                                        qkv_bias=self.qkv.bias, proj_bias=self.proj.bias,
-                                        logit_scale=self.logit_scale, training=self.training)
-
-
-class SwinTransformerBlockV2(nn.Module):
-    def __init__(self, dim, heads, window, shift):
-        super().__init__()
-        self.norm1, self.norm2 = nn.LayerNorm(dim), nn.LayerNorm(dim)
-        self.attn = ShiftedWindowAttentionV2(dim, window, shift, heads)
-        self.mlp = nn.Sequential(nn.Linear(dim, 4 * dim), nn.GELU(), nn.Dropout(0.0), nn.Linear(4 * dim, dim),
-                                 nn.Dropout(0.0))
-
-    def forward(self, x):     # v2: the norms after each branch
-        x = x + self.norm1(self.attn(x))
-        return x + self.norm2(self.mlp(x))
-
-
-class PatchMergingV2(nn.Module):
-    def __init__(self, dim):
-        super().__init__()
-        self.reduction, self.norm = nn.Linear(4 * dim, 2 * dim, bias=False), nn.LayerNorm(2 * dim)
-
-    def forward(self, x):
-        return self.norm(self.reduction(_patch_merging_pad(x)))
-
-
-class TinySwinV2(nn.Module):
-    """torchvision's SwinTransformer with swin_v2's blocks (post-norm, cosine attention, continuous position
-    bias MLP on a buffer) and PatchMergingV2, small: four stages, stochastic depth (p = 0) left out."""
-
-    def __init__(self, dim=8, depths=(2, 1, 1, 1), heads=(1, 2, 2, 4), window=4, classes=10):
-        super().__init__()
-        layers = [nn.Sequential(nn.Conv2d(3, dim, 4, 4), Permute([0, 2, 3, 1]), nn.LayerNorm(dim))]
-        for i, (n, h) in enumerate(zip(depths, heads)):
-            width = dim * 2 ** i
-            layers.append(nn.Sequential(*(SwinTransformerBlockV2(width, h, window, 0 if j % 2 == 0 else window // 2)
-                                          for j in range(n))))
-            if i < len(depths) - 1:
-                layers.append(PatchMergingV2(width))
-        self.features = nn.Sequential(*layers)
-        self.norm = nn.LayerNorm(width)
-        self.permute = Permute([0, 3, 1, 2])
-        self.avgpool, self.flatten, self.head = nn.AdaptiveAvgPool2d(1), nn.Flatten(1), nn.Linear(width, classes)
-
-    def forward(self, x):
-        return self.head(self.flatten(self.avgpool(self.permute(self.norm(self.features(x))))))
